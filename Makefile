@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint check serve clean
+
+run: $(STAMP) .env  ## install, migrate, load demo data, serve on http://127.0.0.1:8000
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py load_demo_data
+	$(VENV)/bin/gunicorn --config joinrun/gunicorn.conf.py
+
+test: $(STAMP)  ## the whole test suite (browser tests need Debian's chromium)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+.env:
+	$(PYTHON) joinrun/dotenv.py .env .env.example
+
+clean:
+	rm -rf $(VENV) staticfiles .django_cache db.sqlite3 db.sqlite3-*

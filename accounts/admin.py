@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "display_name")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    add_form = UserCreationForm
+    list_display = ("email", "display_name", "is_staff", "is_active", "date_joined", "last_login")
+    list_filter = ("is_staff", "is_superuser", "is_active")
+    search_fields = ("email", "display_name")
+    ordering = ("-date_joined",)
+    readonly_fields = ("date_joined", "last_login", "processing_restricted_at")
+    fieldsets = (
+        (None, {"fields": ("email", "display_name", "password")}),
+        (_("Permissions"), {
+            "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+        }),
+        (_("Dates"), {"fields": ("date_joined", "last_login", "processing_restricted_at")}),
+    )
+    add_fieldsets = (
+        (None, {
+            "classes": ("wide",),
+            "fields": ("email", "display_name", "usable_password", "password1", "password2"),
+        }),
+    )

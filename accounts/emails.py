@@ -1,0 +1,20 @@
+"""Every email accounts sends: one function each, one template pair each."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+
+def _send(template, to, context):
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    body = render_to_string(f"emails/{template}_body.txt", context)
+    send_mail(subject, body, None, [to])
+
+
+def send_password_reset(user, link):
+    _send("password_reset", user.email, {"name": user.display_name, "link": link})
+
+
+def send_goodbye(email, name):
+    _send("goodbye", email, {"name": name})

@@ -1,0 +1,223 @@
+from django import forms
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import forms as auth_forms
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from joinrun import personal_data
+
+from .models import User, normalize_email
+
+PASSWORD_MAX_LENGTH = 1024
+EMAIL_HELP = _(
+    "To log you in and to send you emails you need, such as a password reset. "
+    "Never shown to other runners."
+)
+DISPLAY_NAME_HELP = _(
+    "Shown to organisers and runners of the runs you join. A first name or a nickname is fine."
+)
+PASSWORD_HELP = _("To keep your account yours. At least 8 characters, not a common password.")
+
+
+class EmailField(forms.EmailField):
+    def to_python(self, value):
+        return normalize_email(super().to_python(value)) or ""
+
+
+class SignupForm(forms.ModelForm):
+    email = EmailField(label=_("Email"), max_length=254, help_text=EMAIL_HELP)
+    display_name = forms.CharField(
+        label=_("Display name"), max_length=50, help_text=DISPLAY_NAME_HELP
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=PASSWORD_MAX_LENGTH,
+        strip=False,
+        help_text=PASSWORD_HELP,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", "display_name"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(
+                _("An account with this email already exists. Log in, or reset your password."),
+                code="duplicate_email",
+            )
+        return email
+
+    def _post_clean(self):
+        super()._post_clean()
+        password = self.cleaned_data.get("password")
+        if password:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_password(self.cleaned_data["password"])
+        if commit:
+            user.save()
+        return user
+
+
+class LoginForm(forms.Form):
+    email = EmailField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=PASSWORD_MAX_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    remember_me = forms.BooleanField(
+        label=_("Remember me"),
+        required=False,
+        help_text=_("Stay signed in on this device for 30 days. Otherwise you are signed out "
+                    "when the browser closes."),
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = None
+
+    def clean(self):
+        email = self.cleaned_data.get("email")
+        password = self.cleaned_data.get("password")
+        if email and password:
+            self.user = authenticate(self.request, email=email, password=password)
+            if self.user is None:
+                raise forms.ValidationError(
+                    _("That email and password do not match an account. Check both, or "
+                      "reset your password."),
+                    code="invalid_login",
+                )
+        return self.cleaned_data
+
+
+class DisplayNameForm(forms.ModelForm):
+    display_name = forms.CharField(
+        label=_("Display name"), max_length=50, help_text=DISPLAY_NAME_HELP
+    )
+
+    class Meta:
+        model = User
+        fields = ["display_name"]
+
+
+class CurrentPasswordMixin:
+    """Asks for the current password before a change that could lock the owner out."""
+
+    def clean_current_password(self):
+        password = self.cleaned_data["current_password"]
+        if not self.instance.check_password(password):
+            raise forms.ValidationError(
+                _("That is not your current password."), code="password_incorrect"
+            )
+        return password
+
+
+class EmailChangeForm(CurrentPasswordMixin, forms.ModelForm):
+    email = EmailField(label=_("Email"), max_length=254, help_text=EMAIL_HELP)
+    current_password = forms.CharField(
+        label=_("Current password"),
+        max_length=PASSWORD_MAX_LENGTH,
+        strip=False,
+        help_text=_("So nobody else at your screen can take over your account."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["email"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                _("Another account already uses this email."), code="duplicate_email"
+            )
+        return email
+
+
+def _bound_password_fields(form):
+    for field in form.fields.values():
+        field.max_length = PASSWORD_MAX_LENGTH
+        field.validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
+    form.fields["new_password1"].label = _("New password")
+    form.fields["new_password1"].help_text = PASSWORD_HELP
+    form.fields["new_password2"].label = _("New password again")
+    form.fields["new_password2"].help_text = _("The same password, to catch a typo.")
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form with our labels and a length bound on every field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bound_password_fields(self)
+        self.fields["old_password"].label = _("Current password")
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bound_password_fields(self)
+
+
+class PasswordResetForm(forms.Form):
+    email = EmailField(
+        label=_("Email"),
+        max_length=254,
+        help_text=_("The email of your account. We send a link to set a new password there."),
+    )
+
+
+CONFIRM_WORD = "DELETE"
+
+
+class DeleteAccountForm(forms.Form):
+    """Confirms with the password, or by typing DELETE for an account without one
+    (created through Strava), then erases the person everywhere in one transaction."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.has_usable_password():
+            self.fields["confirmation"] = forms.CharField(
+                label=_("Password"),
+                max_length=PASSWORD_MAX_LENGTH,
+                strip=False,
+                help_text=_("Your password, to confirm it is you."),
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+            )
+        else:
+            self.fields["confirmation"] = forms.CharField(
+                label=_("Type DELETE to confirm"),
+                max_length=20,
+                help_text=_("Your account has no password, so we ask for this instead."),
+            )
+
+    def clean_confirmation(self):
+        value = self.cleaned_data["confirmation"]
+        if self.user.has_usable_password():
+            if not self.user.check_password(value):
+                raise forms.ValidationError(
+                    _("That is not your password."), code="password_incorrect"
+                )
+        elif value.strip() != CONFIRM_WORD:
+            raise forms.ValidationError(
+                _("Type DELETE in capital letters to confirm."), code="not_confirmed"
+            )
+        return value
+
+    def delete(self):
+        personal_data.erase_for(self.user)

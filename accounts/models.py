@@ -1,0 +1,90 @@
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def normalize_email(email: str | None) -> str | None:
+    """Emails are stored lower-case: people type them in any case and mean one address."""
+    email = (email or "").strip().lower()
+    return email or None
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email=normalize_email(email))
+
+    def create_user(self, email=None, password=None, **extra_fields):
+        email = normalize_email(email)
+        extra_fields.setdefault("display_name", (email or "").split("@")[0] or "Runner")
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)  # None gives an unusable password
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an account. Every column is listed in accounts.apps' register entry.
+
+    is_superuser, groups and user_permissions (PermissionsMixin) are staff authorisation,
+    not facts about a runner; they are in the register too.
+    """
+
+    # Optional only for accounts created by "Sign in with Strava".
+    email = models.EmailField(_("email"), max_length=254, unique=True, null=True, blank=True)
+    display_name = models.CharField(_("display name"), max_length=50)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set while processing is restricted at the person's request (GDPR Art. 18).
+    processing_restricted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # Guards writes that skip normalize_email (admin bulk edits, .update()).
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    def clean(self):
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class Session(AbstractBaseSession):
+    """A signed-in browser. Knowing its user lets us end every session of a person at
+    once: on account deletion (CASCADE) and on a password change or reset."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore

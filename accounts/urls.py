@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("password-reset/", views.password_reset, name="password_reset"),
+    path("password-reset/sent/", views.password_reset_sent, name="password_reset_sent"),
+    path("password-reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),
+    path("password-reset/complete/", views.password_reset_complete,
+         name="password_reset_complete"),
+    path("profile/", views.profile, name="profile"),
+    path("export/", views.export, name="export"),
+    path("delete/", views.delete, name="delete"),
+]

@@ -1,0 +1,241 @@
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import (
+    url_has_allowed_host_and_scheme,
+    urlsafe_base64_decode,
+    urlsafe_base64_encode,
+)
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from joinrun import personal_data
+
+from . import emails, throttle
+from .forms import (
+    DeleteAccountForm,
+    DisplayNameForm,
+    EmailChangeForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    SignupForm,
+)
+from .models import Session, User, normalize_email
+
+REMEMBER_ME_SECONDS = settings.SESSION_COOKIE_AGE
+
+
+def _next_url(request):
+    """The page to return to after logging in, if it is one of ours."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def _form_status(request, form):
+    """200 for a fresh form, 400 when a submitted one has errors."""
+    return 400 if request.method == "POST" and form.errors else 200
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        messages.success(request, _("Welcome to join run, %(name)s!") % {"name": user.display_name})
+        return redirect(_next_url(request) or "runs:home")
+    context = {"form": form, "next": _next_url(request)}
+    return render(request, "accounts/signup.html", context, status=_form_status(request, form))
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request):
+    next_url = _next_url(request)
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(next_url or "runs:home")
+    form = LoginForm(request.POST or None, request=request)
+    if request.method == "POST":
+        email = normalize_email(request.POST.get("email", "")[:254]) or ""
+        blocked_until = throttle.login_blocked_until(request, email)
+        if blocked_until:
+            response = render(
+                request, "accounts/login_limited.html", {"until": blocked_until}, status=429
+            )
+            seconds = int((blocked_until - timezone.now()).total_seconds()) + 1
+            response["Retry-After"] = str(max(seconds, 1))
+            return response
+        if form.is_valid():
+            # login() rotates the session key, so a key planted before login is useless.
+            login(request, form.user)
+            if form.cleaned_data["remember_me"]:
+                request.session.set_expiry(REMEMBER_ME_SECONDS)
+            else:
+                request.session.set_expiry(0)  # ends when the browser closes
+            return redirect(next_url or "runs:home")
+        if form.non_field_errors():
+            throttle.record_failed_login(request, email)
+    context = {"form": form, "next": next_url}
+    return render(request, "accounts/login.html", context, status=_form_status(request, form))
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    # Rendered, not redirected: a message would need a session, and a signed-out
+    # visitor gets no cookie.
+    return render(request, "accounts/logged_out.html")
+
+
+@never_cache
+def password_reset(request):
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        user = User.objects.filter(email=email, is_active=True).first()
+        if user and user.has_usable_password():
+            link = request.build_absolute_uri(reverse("accounts:password_reset_confirm"))
+            uid = urlsafe_base64_encode(force_bytes(user.pk))
+            token = default_token_generator.make_token(user)
+            emails.send_password_reset(user, f"{link}?uid={uid}&token={token}")
+        # The same answer whether or not an account exists, so the page cannot be used
+        # to find out who has one.
+        return redirect("accounts:password_reset_sent")
+    return render(
+        request, "accounts/password_reset.html", {"form": form},
+        status=_form_status(request, form),
+    )
+
+
+def password_reset_sent(request):
+    return render(request, "accounts/password_reset_sent.html")
+
+
+def _user_from_reset_link(uid, token):
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uid)))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        return None
+    return user if default_token_generator.check_token(user, token) else None
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+def password_reset_confirm(request):
+    # The token travels in the query string, never the path, so it stays out of the
+    # access log; Referrer-Policy keeps it from leaving the site.
+    uid = request.GET.get("uid", "")[:64]
+    token = request.GET.get("token", "")[:128]
+    user = _user_from_reset_link(uid, token)
+    if user is None:
+        return render(request, "accounts/password_reset_invalid.html", status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            # Whoever had the old password is signed out everywhere.
+            Session.objects.filter(user=user).delete()
+        return redirect("accounts:password_reset_complete")
+    return render(
+        request, "accounts/password_reset_confirm.html", {"form": form},
+        status=_form_status(request, form),
+    )
+
+
+def password_reset_complete(request):
+    return render(request, "accounts/password_reset_complete.html")
+
+
+PROFILE_FORMS = {
+    "display_name": lambda request, data: DisplayNameForm(data, instance=request.user),
+    "email": lambda request, data: EmailChangeForm(data, instance=request.user),
+    "password": lambda request, data: PasswordChangeForm(request.user, data),
+}
+PROFILE_SAVED = {
+    "display_name": gettext_lazy("Your display name is saved."),
+    "email": gettext_lazy("Your email is saved."),
+    "password": gettext_lazy("Your password is changed. Other browsers signed in to your account "
+                  "have been signed out."),
+}
+
+
+@sensitive_post_parameters("current_password", "old_password", "new_password1", "new_password2")
+@login_required
+@never_cache
+def profile(request):
+    forms = {name: make(request, None) for name, make in PROFILE_FORMS.items()}
+    status = 200
+    if request.method == "POST":
+        which = request.POST.get("form")
+        if which not in PROFILE_FORMS:
+            return render(request, "400.html", status=400)
+        form = forms[which] = PROFILE_FORMS[which](request, request.POST)
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                if which == "password":
+                    update_session_auth_hash(request, request.user)
+                    Session.objects.filter(user=request.user).exclude(
+                        session_key=request.session.session_key
+                    ).delete()
+            messages.success(request, PROFILE_SAVED[which])
+            return redirect("accounts:profile")
+        status = 400
+        request.user.refresh_from_db()  # undo the invalid values the ModelForm applied
+    context = {
+        "display_name_form": forms["display_name"],
+        "email_form": forms["email"],
+        "password_form": forms["password"],
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+@login_required
+@never_cache
+def export(request):
+    data = personal_data.export_for(request.user)
+    body = json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"joinrun-data-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@sensitive_post_parameters("confirmation")
+@login_required
+@never_cache
+def delete(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        email, name = request.user.email, request.user.display_name
+        form.delete()
+        logout(request)
+        if email:
+            emails.send_goodbye(email, name)
+        return render(request, "accounts/deleted.html")
+    return render(
+        request, "accounts/delete.html", {"form": form}, status=_form_status(request, form)
+    )

@@ -1,0 +1,185 @@
+"""join run settings: every tunable comes from the environment (see .env.example)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# Values already in the environment win over .env, so CI and tests can override it.
+environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Put one in the environment or .env "
+            "(`make run` writes a fresh one), or set DEBUG=true for development."
+        )
+    SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-true"
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+HTTPS = env.bool("HTTPS", default=False)
+TIME_ZONE = env.str("TIME_ZONE", default="Europe/Ljubljana")
+
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="join run <info@join.run>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="info@join.run")
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+
+STRAVA_CLIENT_ID = env.str("STRAVA_CLIENT_ID", default="")
+STRAVA_CLIENT_SECRET = env.str("STRAVA_CLIENT_SECRET", default="")
+STRAVA_OAUTH_URL = env.str("STRAVA_OAUTH_URL", default="https://www.strava.com/oauth").rstrip("/")
+STRAVA_API_URL = env.str("STRAVA_API_URL", default="https://www.strava.com/api/v3").rstrip("/")
+STRAVA_WEBHOOK_VERIFY_TOKEN = env.str("STRAVA_WEBHOOK_VERIFY_TOKEN", default="")
+# Fernet keys for tokens at rest, newest first; the Strava issue derives one from
+# SECRET_KEY when this is empty.
+TOKEN_KEYS = env.list("TOKEN_KEYS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.messages",
+    "django.contrib.sessions",  # for `clearsessions`; our session rows are accounts.Session
+    "django.contrib.staticfiles",
+    # Apps may import from joinrun/ and from apps listed before them, never backwards.
+    "accounts",
+    "runs",
+    "privacy",
+]
+
+MIDDLEWARE = [
+    "privacy.middleware.AccessLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "privacy.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "joinrun.urls"
+WSGI_APPLICATION = "joinrun.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "joinrun.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in the project folder unless DATABASE_URL says otherwise.
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers write to one file: WAL lets readers and a writer work at
+    # once, IMMEDIATE takes the write lock when a transaction starts (so two writers queue
+    # instead of failing mid-transaction), and the busy timeout is how long they queue.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The shared cache holds rate-limit counters; a file cache is shared by every worker on
+# one machine. Use Redis or Memcached (CACHE_URL) when there are several machines.
+CACHES = {
+    "default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / '.django_cache'}"),
+}
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "runs:home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("email", "display_name")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
+
+# Sessions: database rows that know their user, so erasing an account or changing a
+# password ends every session server-side. "Remember me" sets 30 days; without it the
+# cookie ends with the browser (accounts.views.login_view).
+SESSION_ENGINE = "accounts.sessions"
+SESSION_COOKIE_AGE = int(timedelta(days=30).total_seconds())
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "joinrun.views.csrf_failure"
+# Messages live in the session, never in a cookie of their own, so they are only used
+# where somebody is signed in.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=10)
+LOGIN_RATE_WINDOW = env.int("LOGIN_RATE_WINDOW", default=15 * 60)
+
+# Security headers; the Content-Security-Policy and Permissions-Policy are set by
+# privacy.middleware.SecurityHeadersMiddleware.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("sl", "Slovenščina")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# One access line per request (privacy.middleware) and nothing that names a person.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "joinrun.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+}

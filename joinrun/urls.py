@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from joinrun import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("privacy/", include("privacy.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("runs.urls")),
+]
+

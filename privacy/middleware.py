@@ -1,0 +1,80 @@
+"""The policy's promises that apply to every response: security headers and a log
+line per request that cannot be linked to a person."""
+
+import logging
+import time
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from joinrun.client_address import client_ip, truncate_ip
+
+access_log = logging.getLogger("joinrun.access")
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'none'",
+    ]
+)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "browsing-topics", "camera", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "payment", "usb",
+    )
+)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set (it sets nosniff, Referrer-Policy,
+    Cross-Origin-Opener-Policy and, with HTTPS, HSTS)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+def referrer_origin(referrer: str) -> str:
+    """Only scheme and host of the referring page: its path may carry personal data."""
+    parts = urlsplit(referrer)
+    if not parts.scheme or not parts.netloc:
+        return "-"
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class AccessLogMiddleware:
+    """One line per request: time, method, path, status, duration, user agent, referrer
+    origin, truncated client network. Never a query string, user id or email."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.monotonic()
+        response = self.get_response(request)
+        duration_ms = (time.monotonic() - started) * 1000
+        access_log.info(
+            "%s %s %s %s %d %.1fms %s %s",
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            truncate_ip(client_ip(request)),
+            request.method,
+            _quoted(request.path),
+            response.status_code,
+            duration_ms,
+            _quoted(request.headers.get("User-Agent", "")[:300]),
+            referrer_origin(request.headers.get("Referer", "")),
+        )
+        return response

@@ -1,0 +1,38 @@
+import pytest
+from django.core.cache import cache
+
+from accounts.models import User
+
+PASSWORD = "long-enough-password-42"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(email, display_name, password=PASSWORD, **extra):
+    return User.objects.create_user(email, password, display_name=display_name, **extra)
+
+
+@pytest.fixture
+def runner(db):
+    return make_user("runner@example.com", "Ana")
+
+
+@pytest.fixture
+def organiser(db):
+    return make_user("organiser@example.com", "Bojan")
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("outsider@example.com", "Cene")
+
+
+@pytest.fixture
+def runner_client(client, runner):
+    client.force_login(runner)
+    return client
