@@ -51,6 +51,11 @@ def _next_url(request):
     return ""
 
 
+def _posted(request):
+    """The submitted data on POST (even when empty, so it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _form_status(request, form):
     """200 for a fresh form, 400 when a submitted one has errors."""
     return 400 if request.method == "POST" and form.errors else 200
@@ -61,7 +66,7 @@ def _form_status(request, form):
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:profile")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user)
@@ -77,7 +82,7 @@ def login_view(request):
     next_url = _next_url(request)
     if request.user.is_authenticated and request.method == "GET":
         return redirect(next_url or "runs:home")
-    form = LoginForm(request.POST or None, request=request)
+    form = LoginForm(_posted(request), request=request)
     if request.method == "POST":
         email = normalize_email(request.POST.get("email", "")[:254]) or ""
         blocked_until = throttle.login_blocked_until(request, email)
@@ -112,7 +117,7 @@ def logout_view(request):
 
 @never_cache
 def password_reset(request):
-    form = PasswordResetForm(request.POST or None)
+    form = PasswordResetForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         user = User.objects.filter(email=email, is_active=True).first()
@@ -152,7 +157,7 @@ def password_reset_confirm(request):
     user = _user_from_reset_link(uid, token)
     if user is None:
         return render(request, "accounts/password_reset_invalid.html", status=400)
-    form = SetPasswordForm(user, request.POST or None)
+    form = SetPasswordForm(user, _posted(request))
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
@@ -228,7 +233,7 @@ def export(request):
 @login_required
 @never_cache
 def delete(request):
-    form = DeleteAccountForm(request.POST or None, user=request.user)
+    form = DeleteAccountForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         email, name = request.user.email, request.user.display_name
         form.delete()

@@ -1,0 +1,92 @@
+import re
+
+from django.core import mail
+
+from accounts.models import Session
+from tests.conftest import PASSWORD
+
+NEW_PASSWORD = "a-brand-new-password-7"
+
+
+def ask_for_reset(client, email="runner@example.com"):
+    return client.post("/accounts/password-reset/", {"email": email})
+
+
+def reset_link():
+    (message,) = mail.outbox
+    return re.search(r"http://testserver(/accounts/password-reset/confirm/\S+)", message.body)[1]
+
+
+def test_reset_email_carries_a_link(client, runner):
+    response = ask_for_reset(client, "Runner@Example.com")
+    assert response["Location"] == "/accounts/password-reset/sent/"
+    (message,) = mail.outbox
+    assert message.to == ["runner@example.com"]
+    assert "Hello Ana" in message.body
+    assert "/accounts/password-reset/confirm/?uid=" in message.body
+
+
+def test_unknown_email_gets_the_same_answer_and_no_email(client, db):
+    response = ask_for_reset(client, "nobody@example.com")
+    assert response["Location"] == "/accounts/password-reset/sent/"
+    assert mail.outbox == []
+
+
+def test_malformed_email_gets_a_message(client, db):
+    response = ask_for_reset(client, "nobody")
+    assert response.status_code == 400
+    assert "Enter a valid email address" in response.content.decode()
+
+
+def test_new_password_works_and_signs_out_everywhere(client, runner):
+    other_browser = client.__class__()
+    other_browser.force_login(runner)
+    ask_for_reset(client)
+    link = reset_link()
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "sessionid" not in page.cookies  # no session for an anonymous visitor
+    response = client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response["Location"] == "/accounts/password-reset/complete/"
+    runner.refresh_from_db()
+    assert runner.check_password(NEW_PASSWORD)
+    assert not Session.objects.filter(user=runner).exists()
+    assert other_browser.get("/accounts/profile/").status_code == 302
+
+
+def test_link_works_only_once(client, runner):
+    ask_for_reset(client)
+    link = reset_link()
+    client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.get(link)
+    assert response.status_code == 400
+    assert "This reset link does not work" in response.content.decode()
+
+
+def test_tampered_link_is_refused(client, runner):
+    for link in (
+        "/accounts/password-reset/confirm/",
+        "/accounts/password-reset/confirm/?uid=zzz&token=abc",
+        "/accounts/password-reset/confirm/?uid=%FF%FE&token=" + "x" * 500,
+    ):
+        assert client.get(link).status_code == 400
+
+
+def test_mismatched_or_weak_new_password_keeps_the_old_one(client, runner):
+    ask_for_reset(client)
+    link = reset_link()
+    response = client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": "other"})
+    assert response.status_code == 400
+    response = client.post(link, {"new_password1": "123", "new_password2": "123"})
+    assert response.status_code == 400
+    assert "too short" in response.content.decode()
+    runner.refresh_from_db()
+    assert runner.check_password(PASSWORD)
+
+
+def test_reset_is_not_offered_to_accounts_without_a_password(client, db):
+    from accounts.models import User
+
+    User.objects.create_user("strava@example.com", None, display_name="S")
+    ask_for_reset(client, "strava@example.com")
+    assert mail.outbox == []

@@ -1,0 +1,56 @@
+"""The personal-data register must name every field that points at or describes a user."""
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from joinrun import personal_data
+
+
+def fields_about_users():
+    user_model = get_user_model()
+    found = set()
+    for model in apps.get_models():
+        label = model._meta.label
+        for field in model._meta.get_fields():
+            if field.auto_created and not field.concrete:
+                continue  # reverse relations are declared on the other side
+            describes_user = model is user_model and not field.primary_key
+            points_at_user = field.is_relation and field.related_model is user_model
+            if describes_user or points_at_user:
+                found.add((label, field.name))
+    return found
+
+
+def test_every_field_about_a_user_is_in_the_register(db):
+    registered = {(f.model, f.field) for f in personal_data.fields()}
+    missing = fields_about_users() - registered
+    assert not missing, f"not in the personal-data register: {sorted(missing)}"
+
+
+def test_register_names_only_fields_that_exist(db):
+    for entry in personal_data.fields():
+        model = apps.get_model(entry.model)
+        assert model._meta.get_field(entry.field)
+        assert entry.purpose and entry.retention
+
+
+def test_the_walk_sees_the_fields_it_must(db):
+    found = fields_about_users()
+    assert (settings.AUTH_USER_MODEL, "email") in found
+    assert ("accounts.Session", "user") in found
+    assert ("admin.LogEntry", "user") in found
+
+
+def test_password_hash_is_registered_but_never_exported(runner):
+    (password,) = [f for f in personal_data.fields() if f.field == "password"]
+    assert password.exported is False
+    assert runner.password not in str(personal_data.export_for(runner))
+
+
+def test_every_section_exports_and_erases(runner):
+    exported = personal_data.export_for(runner)
+    for section in personal_data.sections():
+        assert section.name in exported
+    personal_data.erase_for(runner)
+    assert not get_user_model().objects.filter(pk=runner.pk).exists()

@@ -1,0 +1,73 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+PAGES = ["/", "/runs/", "/privacy/", "/accounts/login/", "/healthz", "/no-such-page/"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_response_carries_the_security_headers(client, db, path):
+    response = client.get(path)
+    csp = response["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "frame-ancestors 'none'",
+                      "form-action 'self'", "base-uri 'none'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "geolocation=()" in response["Permissions-Policy"]
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_script_or_style_and_nothing_from_elsewhere(client, db):
+    for path in PAGES[:4]:
+        page = client.get(path).content.decode()
+        assert "<script>" not in page and "<style" not in page and "style=" not in page
+        assert "https://" not in page.split("<body>")[0]  # no third-party resource in <head>
+
+
+def production_settings(**extra):
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "DJANGO_SETTINGS_MODULE": "joinrun.settings",
+        "ENV_FILE": "/nonexistent",
+        "SECRET_KEY": "x" * 60 + "production-like-key",
+        "DEBUG": "false",
+        **extra,
+    }
+    code = (
+        "import django, json; from django.conf import settings as s; django.setup();"
+        "print(json.dumps({k: getattr(s, k, None) for k in ["
+        "'SECURE_HSTS_SECONDS','SESSION_COOKIE_SECURE','CSRF_COOKIE_SECURE',"
+        "'SECURE_SSL_REDIRECT','SECURE_PROXY_SSL_HEADER']}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_https_turns_on_hsts_secure_cookies_and_redirect():
+    values = production_settings(HTTPS="true")
+    assert values["SECURE_HSTS_SECONDS"] >= 31536000
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_without_https_cookies_work_over_plain_http_locally():
+    values = production_settings(HTTPS="false")
+    assert values["SESSION_COOKIE_SECURE"] is False
+    assert not values["SECURE_HSTS_SECONDS"]
+
+
+def test_hsts_header_is_sent_over_https(client, db, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    response = client.get("/", secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
