@@ -70,6 +70,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user)
+        request.session.set_expiry(0)  # no "Remember me" yet: ends with the browser
         messages.success(request, _("Welcome to join run, %(name)s!") % {"name": user.display_name})
         return redirect(_next_url(request) or "runs:home")
     context = {"form": form, "next": _next_url(request)}

@@ -14,3 +14,5 @@ accesslog = None
 errorlog = "-"
 # Behind a TLS proxy, trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS to it).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No control socket: several servers (tests, a local run) may share one machine.
+control_socket_disable = True

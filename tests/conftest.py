@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.cache import cache
 
@@ -36,3 +38,14 @@ def outsider(db):
 def runner_client(client, runner):
     client.force_login(runner)
     return client
+
+
+def production_env(**overrides):
+    """Environment for a subprocess that loads joinrun.settings as production would:
+    no .env, no test-only variables."""
+    dropped = {"SECRET_KEY", "DEBUG", "HTTPS", "DJANGO_SETTINGS_MODULE",
+               "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env.update(DJANGO_SETTINGS_MODULE="joinrun.settings", ENV_FILE="/nonexistent")
+    env.update(overrides)
+    return env

@@ -1,13 +1,13 @@
-import os
 import subprocess
 import sys
 
+from tests.conftest import production_env
+
 
 def run_check(**env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
-    env.update(DJANGO_SETTINGS_MODULE="joinrun.settings", ENV_FILE="/nonexistent", **env_overrides)
     return subprocess.run(
-        [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True
+        [sys.executable, "manage.py", "check"],
+        env=production_env(**env_overrides), capture_output=True, text=True,
     )
 
 
@@ -22,9 +22,7 @@ def test_debug_starts_without_a_secret_key():
 
 
 def test_deploy_check_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG",)}
-    env.update(
-        DJANGO_SETTINGS_MODULE="joinrun.settings", ENV_FILE="/nonexistent",
+    env = production_env(
         SECRET_KEY="a-production-secret-" + "k3y" * 20, HTTPS="true", DEBUG="false",
         ALLOWED_HOSTS="join.run", SITE_URL="https://join.run",
     )

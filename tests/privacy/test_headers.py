@@ -1,9 +1,10 @@
 import json
-import os
 import subprocess
 import sys
 
 import pytest
+
+from tests.conftest import production_env
 
 PAGES = ["/", "/runs/", "/privacy/", "/accounts/login/", "/healthz", "/no-such-page/"]
 
@@ -32,14 +33,7 @@ def test_pages_have_no_inline_script_or_style_and_nothing_from_elsewhere(client,
 
 
 def production_settings(**extra):
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
-        "DJANGO_SETTINGS_MODULE": "joinrun.settings",
-        "ENV_FILE": "/nonexistent",
-        "SECRET_KEY": "x" * 60 + "production-like-key",
-        "DEBUG": "false",
-        **extra,
-    }
+    env = production_env(SECRET_KEY="x" * 60 + "production-like-key", DEBUG="false", **extra)
     code = (
         "import django, json; from django.conf import settings as s; django.setup();"
         "print(json.dumps({k: getattr(s, k, None) for k in ["
