@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 
 
 def _send(template, to, context):
-    context = {"site_url": settings.SITE_URL, **context}
+    context = {"site_url": settings.SITE_URL, "contact": settings.PRIVACY_CONTACT_EMAIL, **context}
     subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
     body = render_to_string(f"emails/{template}_body.txt", context)
     send_mail(subject, body, None, [to])
@@ -18,3 +18,7 @@ def send_password_reset(user, link):
 
 def send_goodbye(email, name):
     _send("goodbye", email, {"name": name})
+
+
+def send_email_changed(old_email, name):
+    _send("email_changed", old_email, {"name": name})

@@ -26,8 +26,8 @@ def export_account(user):
         "is_active": user.is_active,
         "is_staff": user.is_staff,
         "is_superuser": user.is_superuser,
-        "staff_groups": sorted(user.groups.values_list("name", flat=True)),
-        "staff_permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "user_permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
         "processing_restricted_at": _iso(user.processing_restricted_at),
     }
 

@@ -198,6 +198,7 @@ def profile(request):
         which = request.POST.get("form")
         if which not in PROFILE_FORMS:
             return render(request, "400.html", status=400)
+        old_email = request.user.email
         form = forms[which] = PROFILE_FORMS[which](request, request.POST)
         if form.is_valid():
             with transaction.atomic():
@@ -207,6 +208,9 @@ def profile(request):
                     Session.objects.filter(user=request.user).exclude(
                         session_key=request.session.session_key
                     ).delete()
+            if which == "email" and old_email and old_email != request.user.email:
+                # Tell the old address, so a hijacked session cannot move the account quietly.
+                emails.send_email_changed(old_email, request.user.display_name)
             messages.success(request, PROFILE_SAVED[which])
             return redirect("accounts:profile")
         status = 400

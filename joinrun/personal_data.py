@@ -55,6 +55,12 @@ def export_for(user, *, now=None) -> dict:
     data = {"service": "join run", "exported_at": now.isoformat()}
     for section in _sections.values():
         data[section.name] = section.export_for(user)
+    # What each piece is for and how long we keep it, so the file explains itself.
+    data["why_we_keep_it"] = [
+        {"data": f"{f.model}.{f.field}", "why": str(f.purpose), "how_long": str(f.retention)}
+        for f in fields()
+        if f.exported
+    ]
     return data
 
 

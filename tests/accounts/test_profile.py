@@ -1,3 +1,5 @@
+from django.core import mail
+
 from accounts.models import Session, User
 from tests.conftest import PASSWORD
 
@@ -42,6 +44,9 @@ def test_change_email_needs_the_current_password(runner_client, runner):
     assert response.status_code == 302
     runner.refresh_from_db()
     assert runner.email == "ana@example.org"
+    (notice,) = mail.outbox
+    assert notice.to == ["runner@example.com"]
+    assert "email address of your join run account was changed" in notice.body
 
 
 def test_email_of_another_account_is_refused(runner_client, runner, outsider):

@@ -54,3 +54,17 @@ def test_every_section_exports_and_erases(runner):
         assert section.name in exported
     personal_data.erase_for(runner)
     assert not get_user_model().objects.filter(pk=runner.pk).exists()
+
+
+def test_every_exported_account_field_is_in_the_export(runner):
+    account = personal_data.export_for(runner)["account"]
+    for entry in personal_data.fields():
+        if entry.model == settings.AUTH_USER_MODEL and entry.exported:
+            assert entry.field in account
+
+
+def test_export_explains_why_each_piece_is_kept(runner):
+    explained = personal_data.export_for(runner)["why_we_keep_it"]
+    by_name = {item["data"]: item for item in explained}
+    assert "To log you in" in by_name["accounts.User.email"]["why"]
+    assert "accounts.User.password" not in by_name

@@ -3,6 +3,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.conftest import PASSWORD, make_user
@@ -28,7 +29,7 @@ def log_in(page, email, password=PASSWORD, remember=False):
 
 def test_anonymous_visit_gets_no_cookie_and_the_security_headers(page, context):
     response = page.goto("/")
-    assert page.get_by_role("heading", name="Run together.").is_visible()
+    expect(page.get_by_role("heading", name="Run together.")).to_be_visible()
     assert context.cookies() == []
     headers = response.headers
     assert "default-src 'self'" in headers["content-security-policy"]
@@ -44,7 +45,7 @@ def test_pages_fit_a_phone_screen(page):
     for path in ("/", "/accounts/signup/", "/accounts/login/", "/privacy/"):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
-        assert page.locator("footer").get_by_text("info@join.run").is_visible()
+        expect(page.locator("footer").get_by_text("info@join.run")).to_be_visible()
 
 
 def test_sign_up_log_out_and_log_in_with_and_without_remember_me(page, context):
@@ -55,15 +56,15 @@ def test_sign_up_log_out_and_log_in_with_and_without_remember_me(page, context):
     page.get_by_label("Display name").fill("Maja")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
-    assert page.get_by_text("Welcome to join run, Maja!").is_visible()
-    assert page.get_by_role("link", name="My account").is_visible()
+    expect(page.get_by_text("Welcome to join run, Maja!")).to_be_visible()
+    expect(page.get_by_role("link", name="My account")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
-    assert page.get_by_role("heading", name="You are logged out").is_visible()
+    expect(page.get_by_role("heading", name="You are logged out")).to_be_visible()
     assert session_cookie(context) is None
 
     log_in(page, "maja@example.com", remember=True)
-    assert page.get_by_role("link", name="My account").is_visible()
+    expect(page.get_by_role("link", name="My account")).to_be_visible()
     remembered = session_cookie(context)
     assert abs(remembered["expires"] - (time.time() + THIRTY_DAYS)) < 120
     assert remembered["httpOnly"] is True
@@ -71,14 +72,14 @@ def test_sign_up_log_out_and_log_in_with_and_without_remember_me(page, context):
 
     page.get_by_role("button", name="Log out").click()
     log_in(page, "maja@example.com", remember=False)
-    assert page.get_by_role("link", name="My account").is_visible()
+    expect(page.get_by_role("link", name="My account")).to_be_visible()
     assert session_cookie(context)["expires"] == -1  # ends when the browser closes
 
 
 def test_wrong_password_shows_a_message(page):
     make_user("tina@example.com", "Tina")
     log_in(page, "tina@example.com", "not-my-password")
-    assert page.get_by_role("alert").get_by_text("do not match an account").is_visible()
+    expect(page.get_by_role("alert").get_by_text("do not match an account")).to_be_visible()
 
 
 def test_download_my_data_then_delete_my_account(page, context):
@@ -96,9 +97,9 @@ def test_download_my_data_then_delete_my_account(page, context):
     page.get_by_role("link", name="Delete my account").click()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Delete my account").click()
-    assert page.get_by_role("heading", name="Your account is deleted").is_visible()
+    expect(page.get_by_role("heading", name="Your account is deleted")).to_be_visible()
     assert session_cookie(context) is None
     assert not User.objects.filter(email="jure@example.com").exists()
 
     log_in(page, "jure@example.com")
-    assert page.get_by_role("alert").get_by_text("do not match an account").is_visible()
+    expect(page.get_by_role("alert").get_by_text("do not match an account")).to_be_visible()
