@@ -56,9 +56,10 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _form_status(request, form):
-    """200 for a fresh form, 400 when a submitted one has errors."""
-    return 400 if request.method == "POST" and form.errors else 200
+def _render_form(request, template, form, **context):
+    """The page with its form: 200 when fresh, 400 when a submitted form has errors."""
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, template, {"form": form, **context}, status=status)
 
 
 @sensitive_post_parameters("password")
@@ -73,8 +74,7 @@ def signup(request):
         request.session.set_expiry(0)  # no "Remember me" yet: ends with the browser
         messages.success(request, _("Welcome to join run, %(name)s!") % {"name": user.display_name})
         return redirect(_next_url(request) or "runs:home")
-    context = {"form": form, "next": _next_url(request)}
-    return render(request, "accounts/signup.html", context, status=_form_status(request, form))
+    return _render_form(request, "accounts/signup.html", form, next=_next_url(request))
 
 
 @sensitive_post_parameters("password")
@@ -104,8 +104,7 @@ def login_view(request):
             return redirect(next_url or "runs:home")
         if form.non_field_errors():
             throttle.record_failed_login(request, email)
-    context = {"form": form, "next": next_url}
-    return render(request, "accounts/login.html", context, status=_form_status(request, form))
+    return _render_form(request, "accounts/login.html", form, next=next_url)
 
 
 @require_POST
@@ -130,10 +129,7 @@ def password_reset(request):
         # The same answer whether or not an account exists, so the page cannot be used
         # to find out who has one.
         return redirect("accounts:password_reset_sent")
-    return render(
-        request, "accounts/password_reset.html", {"form": form},
-        status=_form_status(request, form),
-    )
+    return _render_form(request, "accounts/password_reset.html", form)
 
 
 def password_reset_sent(request):
@@ -165,10 +161,7 @@ def password_reset_confirm(request):
             # Whoever had the old password is signed out everywhere.
             Session.objects.filter(user=user).delete()
         return redirect("accounts:password_reset_complete")
-    return render(
-        request, "accounts/password_reset_confirm.html", {"form": form},
-        status=_form_status(request, form),
-    )
+    return _render_form(request, "accounts/password_reset_confirm.html", form)
 
 
 def password_reset_complete(request):
@@ -246,6 +239,4 @@ def delete(request):
         if email:
             emails.send_goodbye(email, name)
         return render(request, "accounts/deleted.html")
-    return render(
-        request, "accounts/delete.html", {"form": form}, status=_form_status(request, form)
-    )
+    return _render_form(request, "accounts/delete.html", form)

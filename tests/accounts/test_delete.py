@@ -71,3 +71,26 @@ def test_account_without_password_confirms_by_typing_delete(client, db):
 
 def test_delete_needs_an_account(client, db):
     assert client.post(DELETE, {"confirmation": "DELETE"}).status_code == 302
+
+
+def every_stored_value():
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for row in model.objects.values():
+            yield from (str(value) for value in row.values())
+
+
+def test_after_deletion_no_table_names_the_person(client, db):
+    person = User.objects.create_user(
+        "zyxwa.qorvath@example.net", PASSWORD, display_name="Zyxwa Qorvath"
+    )
+    client.force_login(person)
+    client.get("/accounts/profile/")
+    client.post("/accounts/profile/", {"form": "display_name", "display_name": "Zyxwa Q."})
+    assert any("Zyxwa" in value for value in every_stored_value())
+
+    client.post(DELETE, {"confirmation": PASSWORD})
+
+    leftovers = [v for v in every_stored_value() if "zyxwa" in v.lower() or "qorvath" in v]
+    assert leftovers == []
