@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check serve clean
+.PHONY: run test lint messages clean
 
 run: $(STAMP) .env  ## install, migrate, load demo data, serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
@@ -29,3 +29,7 @@ $(STAMP): pyproject.toml
 
 clean:
 	rm -rf $(VENV) staticfiles .django_cache db.sqlite3 db.sqlite3-*
+
+messages: $(STAMP)  ## refresh and compile translations (needs gettext)
+	DEBUG=true $(PY) manage.py makemessages -l sl --no-location --ignore=.venv --ignore=tests --ignore=staticfiles
+	DEBUG=true $(PY) manage.py compilemessages -l sl --ignore=.venv

@@ -165,6 +165,8 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         super().__init__(*args, **kwargs)
         _bound_password_fields(self)
         self.fields["old_password"].label = _("Current password")
+        # It is the third form on the profile page: focusing it would scroll past the others.
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

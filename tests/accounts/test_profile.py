@@ -93,3 +93,7 @@ def test_unknown_form_is_a_bad_request(runner_client):
 def test_profile_cannot_make_anyone_staff(runner_client, runner):
     runner_client.post(PROFILE, {"form": "display_name", "display_name": "A", "is_staff": "on"})
     assert not User.objects.get(pk=runner.pk).is_staff
+
+
+def test_profile_page_does_not_jump_to_the_password_form(runner_client):
+    assert "autofocus" not in runner_client.get(PROFILE).content.decode()
