@@ -3,7 +3,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from . import views
 from .models import User
+
+# Staff log in on the site's own login page, with its attempt limits.
+admin.site.login = views.admin_login
 
 
 class UserCreationForm(AdminUserCreationForm):

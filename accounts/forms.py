@@ -16,6 +16,7 @@ EMAIL_HELP = _(
 DISPLAY_NAME_HELP = _(
     "Shown to organisers and runners of the runs you join. A first name or a nickname is fine."
 )
+DUPLICATE_EMAIL = _("Another account already uses this email.")
 PASSWORD_HELP = _("To keep your account yours. At least 8 characters, not a common password.")
 
 
@@ -142,9 +143,7 @@ class EmailChangeForm(CurrentPasswordMixin, forms.ModelForm):
     def clean_email(self):
         email = self.cleaned_data["email"]
         if User.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(
-                _("Another account already uses this email."), code="duplicate_email"
-            )
+            raise forms.ValidationError(DUPLICATE_EMAIL, code="duplicate_email")
         return email
 
 

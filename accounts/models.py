@@ -18,7 +18,10 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
-        return self.get(email=normalize_email(email))
+        email = normalize_email(email)
+        if email is None:  # accounts without an email cannot log in with one
+            raise self.model.DoesNotExist
+        return self.get(email=email)
 
     def create_user(self, email=None, password=None, **extra_fields):
         email = normalize_email(email)
@@ -60,7 +63,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         constraints = [
             # Guards writes that skip normalize_email (admin bulk edits, .update()).
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message=_("Another account already uses this email."),
+            ),
         ]
 
     def __str__(self):

@@ -117,6 +117,13 @@ SECTIONS = [
                 _("Staff only: who changed what in the staff pages."),
                 UNTIL_DELETED,
             ),
+            PersonalField(
+                "admin.LogEntry",
+                "object_repr",
+                _("Staff only: which record a change was about; it can name the account "
+                  "changed, so it is erased with that account."),
+                UNTIL_DELETED,
+            ),
         ),
         export_for=export_staff_actions,
         erase_for=erase_staff_actions,

@@ -1,9 +1,11 @@
-"""Failed-login limits, counted in the shared cache.
+"""Limits on guessing passwords and on sending reset emails, counted in the shared cache.
 
-A client (address) that fails too often is stopped for the rest of the window. An email
-that fails too often is stopped only for the clients that took part in those failures:
-an attacker cannot lock the owner out, and the right password from another network
-still works.
+Logging in: a client (an IPv4 address or an IPv6 /64) that fails too often is stopped for
+the rest of the window, for every account. An email that fails too often is stopped only
+for the clients that themselves failed on it several times, so an attacker cannot lock
+the owner out with failures from elsewhere, the owner's own typo does not count against
+them, and the right password from another network still works. A successful login
+clears that email's counts.
 """
 
 import time
@@ -11,28 +13,72 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from joinrun.client_address import client_ip
-from joinrun.ratelimit import Limiter
+from joinrun.client_address import client_key
+from joinrun.ratelimit import Limiter, Window
+
+# A client must have failed this often on an email before that email's limit stops it.
+OWN_FAILURES_BEFORE_EMAIL_LIMIT = 3
 
 
 def _limiter(name):
     return Limiter(name, limit=settings.LOGIN_RATE_LIMIT, window=settings.LOGIN_RATE_WINDOW)
 
 
+def _reset_limiter(name):
+    return Limiter(
+        name, limit=settings.PASSWORD_RESET_RATE_LIMIT, window=settings.PASSWORD_RESET_RATE_WINDOW
+    )
+
+
+def _until(window: Window | None) -> datetime | None:
+    return datetime.fromtimestamp(window.resets_at, tz=UTC) if window else None
+
+
 def login_blocked_until(request, email, *, now=None) -> datetime | None:
     """When this client may try again, or None when it may try now."""
     now = time.time() if now is None else now
-    client = client_ip(request)
+    client = client_key(request)
     window = _limiter("login-client").exceeded(client, now=now)
-    if window is None and _limiter("login-email-client").current(email, client, now=now):
-        window = _limiter("login-email").exceeded(email, now=now)
     if window is None:
-        return None
-    return datetime.fromtimestamp(window.resets_at, tz=UTC)
+        own = _limiter("login-email-client").current(email, client, now=now)
+        if own and own.count >= OWN_FAILURES_BEFORE_EMAIL_LIMIT:
+            window = _limiter("login-email").exceeded(email, now=now)
+    return _until(window)
 
 
 def record_failed_login(request, email, *, now=None) -> None:
-    client = client_ip(request)
+    client = client_key(request)
     _limiter("login-client").record(client, now=now)
     _limiter("login-email").record(email, now=now)
     _limiter("login-email-client").record(email, client, now=now)
+
+
+def record_successful_login(request, email) -> None:
+    _limiter("login-email").clear(email)
+    _limiter("login-email-client").clear(email, client_key(request))
+
+
+def password_check_blocked_until(user, *, now=None) -> datetime | None:
+    """Re-entering the password on the account pages (email change, password change,
+    deletion): a stolen session may not guess it endlessly."""
+    return _until(_limiter("password-check").exceeded(str(user.pk), now=now))
+
+
+def record_failed_password_check(user, *, now=None) -> None:
+    _limiter("password-check").record(str(user.pk), now=now)
+
+
+def reset_request_blocked_until(request, *, now=None) -> datetime | None:
+    return _until(_reset_limiter("reset-client").exceeded(client_key(request), now=now))
+
+
+def may_send_reset_email(request, email, *, now=None) -> bool:
+    """Counts a reset request; False once this client or this email asked too often.
+
+    A flooded address simply gets no more emails for a while: the page answers the same
+    either way, so it tells nobody whether an account exists."""
+    client = _reset_limiter("reset-client").record(client_key(request), now=now)
+    to_email = _reset_limiter("reset-email").record(email, now=now)
+    return client.count <= settings.PASSWORD_RESET_RATE_LIMIT and (
+        to_email.count <= settings.PASSWORD_RESET_RATE_LIMIT
+    )

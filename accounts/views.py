@@ -5,10 +5,12 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -27,6 +29,7 @@ from joinrun import personal_data
 
 from . import emails, throttle
 from .forms import (
+    DUPLICATE_EMAIL,
     DeleteAccountForm,
     DisplayNameForm,
     EmailChangeForm,
@@ -39,16 +42,45 @@ from .forms import (
 from .models import Session, User, normalize_email
 
 REMEMBER_ME_SECONDS = settings.SESSION_COOKIE_AGE
+LOGIN_PAUSED = gettext_lazy("To protect your account, logging in from here is paused.")
+PASSWORD_CHECKS_PAUSED = gettext_lazy(
+    "Your password was entered wrongly too often, so changes that need it are paused."
+)
+RESETS_PAUSED = gettext_lazy("Too many reset links were asked for from here.")
 
 
 def _next_url(request):
-    """The page to return to after logging in, if it is one of ours."""
+    """The page to return to after logging in: a path on this site, or ""."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
     return ""
+
+
+def _go_on(request, default="runs:home"):
+    return HttpResponseRedirect(_next_url(request) or resolve_url(default))
+
+
+def _too_many(request, until, message):
+    """429 with the time to try again, in words and in Retry-After."""
+    response = render(
+        request, "accounts/too_many.html", {"until": until, "message": message}, status=429
+    )
+    response["Retry-After"] = str(max(1, int((until - timezone.now()).total_seconds()) + 1))
+    return response
+
+
+def _save_unless_email_taken(form):
+    """Saves the form; a twin request that took the email a moment earlier gets the same
+    message as the form's own check instead of a database error."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        form.add_error("email", DUPLICATE_EMAIL)
+        return None
 
 
 def _posted(request):
@@ -69,11 +101,13 @@ def signup(request):
         return redirect("accounts:profile")
     form = SignupForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        request.session.set_expiry(0)  # no "Remember me" yet: ends with the browser
-        messages.success(request, _("Welcome to join run, %(name)s!") % {"name": user.display_name})
-        return redirect(_next_url(request) or "runs:home")
+        user = _save_unless_email_taken(form)
+        if user:
+            login(request, user)  # a browser session: "Remember me" is a login choice
+            messages.success(
+                request, _("Welcome to join run, %(name)s!") % {"name": user.display_name}
+            )
+            return _go_on(request)
     return _render_form(request, "accounts/signup.html", form, next=_next_url(request))
 
 
@@ -82,27 +116,22 @@ def signup(request):
 def login_view(request):
     next_url = _next_url(request)
     if request.user.is_authenticated and request.method == "GET":
-        return redirect(next_url or "runs:home")
+        return _go_on(request)
     form = LoginForm(_posted(request), request=request)
     if request.method == "POST":
         email = normalize_email(request.POST.get("email", "")[:254]) or ""
         blocked_until = throttle.login_blocked_until(request, email)
         if blocked_until:
-            response = render(
-                request, "accounts/login_limited.html", {"until": blocked_until}, status=429
-            )
-            seconds = int((blocked_until - timezone.now()).total_seconds()) + 1
-            response["Retry-After"] = str(max(seconds, 1))
-            return response
+            return _too_many(request, blocked_until, LOGIN_PAUSED)
         if form.is_valid():
             # login() rotates the session key, so a key planted before login is useless.
             login(request, form.user)
             if form.cleaned_data["remember_me"]:
                 request.session.set_expiry(REMEMBER_ME_SECONDS)
-            else:
-                request.session.set_expiry(0)  # ends when the browser closes
-            return redirect(next_url or "runs:home")
-        if form.non_field_errors():
+            # Otherwise SESSION_EXPIRE_AT_BROWSER_CLOSE ends it with the browser.
+            throttle.record_successful_login(request, email)
+            return _go_on(request)
+        if form.has_error("__all__", "invalid_login"):
             throttle.record_failed_login(request, email)
     return _render_form(request, "accounts/login.html", form, next=next_url)
 
@@ -118,17 +147,27 @@ def logout_view(request):
 @never_cache
 def password_reset(request):
     form = PasswordResetForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
-        user = User.objects.filter(email=email, is_active=True).first()
-        if user and user.has_usable_password():
-            link = request.build_absolute_uri(reverse("accounts:password_reset_confirm"))
-            uid = urlsafe_base64_encode(force_bytes(user.pk))
-            token = default_token_generator.make_token(user)
-            emails.send_password_reset(user, f"{link}?uid={uid}&token={token}")
-        # The same answer whether or not an account exists, so the page cannot be used
-        # to find out who has one.
-        return redirect("accounts:password_reset_sent")
+    if request.method == "POST":
+        blocked_until = throttle.reset_request_blocked_until(request)
+        if blocked_until:
+            return _too_many(request, blocked_until, RESETS_PAUSED)
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            user = User.objects.filter(email=email, is_active=True).first()
+            if throttle.may_send_reset_email(request, email) and user and (
+                user.has_usable_password()
+            ):
+                # SITE_URL, never the request's Host header, so the link cannot point at
+                # a host an attacker chose.
+                uid = urlsafe_base64_encode(force_bytes(user.pk))
+                token = default_token_generator.make_token(user)
+                path = reverse("accounts:password_reset_confirm")
+                emails.send_password_reset(
+                    user, f"{settings.SITE_URL}{path}?uid={uid}&token={token}"
+                )
+            # The same answer whether or not an account exists, so the page cannot be
+            # used to find out who has one.
+            return redirect("accounts:password_reset_sent")
     return _render_form(request, "accounts/password_reset.html", form)
 
 
@@ -181,6 +220,23 @@ PROFILE_SAVED = {
 }
 
 
+# The profile forms that ask for the current password, and the field that holds it.
+PASSWORD_CHECKED = {"email": "current_password", "password": "old_password"}
+
+
+def _save_profile_form(request, which, form):
+    if which == "email":
+        return _save_unless_email_taken(form) is not None
+    with transaction.atomic():
+        form.save()
+        if which == "password":
+            update_session_auth_hash(request, request.user)
+            Session.objects.filter(user=request.user).exclude(
+                session_key=request.session.session_key
+            ).delete()
+    return True
+
+
 @sensitive_post_parameters("current_password", "old_password", "new_password1", "new_password2")
 @login_required
 @never_cache
@@ -191,21 +247,22 @@ def profile(request):
         which = request.POST.get("form")
         if which not in PROFILE_FORMS:
             return render(request, "400.html", status=400)
+        if which in PASSWORD_CHECKED:
+            blocked_until = throttle.password_check_blocked_until(request.user)
+            if blocked_until:
+                return _too_many(request, blocked_until, PASSWORD_CHECKS_PAUSED)
         old_email = request.user.email
         form = forms[which] = PROFILE_FORMS[which](request, request.POST)
-        if form.is_valid():
-            with transaction.atomic():
-                form.save()
-                if which == "password":
-                    update_session_auth_hash(request, request.user)
-                    Session.objects.filter(user=request.user).exclude(
-                        session_key=request.session.session_key
-                    ).delete()
+        if form.is_valid() and _save_profile_form(request, which, form):
             if which == "email" and old_email and old_email != request.user.email:
                 # Tell the old address, so a hijacked session cannot move the account quietly.
                 emails.send_email_changed(old_email, request.user.display_name)
             messages.success(request, PROFILE_SAVED[which])
             return redirect("accounts:profile")
+        if which in PASSWORD_CHECKED and form.has_error(
+            PASSWORD_CHECKED[which], "password_incorrect"
+        ):
+            throttle.record_failed_password_check(request.user)
         status = 400
         request.user.refresh_from_db()  # undo the invalid values the ModelForm applied
     context = {
@@ -231,6 +288,10 @@ def export(request):
 @login_required
 @never_cache
 def delete(request):
+    if request.method == "POST":
+        blocked_until = throttle.password_check_blocked_until(request.user)
+        if blocked_until:
+            return _too_many(request, blocked_until, PASSWORD_CHECKS_PAUSED)
     form = DeleteAccountForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         email, name = request.user.email, request.user.display_name
@@ -239,4 +300,17 @@ def delete(request):
         if email:
             emails.send_goodbye(email, name)
         return render(request, "accounts/deleted.html")
+    if form.has_error("confirmation", "password_incorrect"):
+        throttle.record_failed_password_check(request.user)
     return _render_form(request, "accounts/delete.html", form)
+
+
+def admin_login(request, extra_context=None):
+    """Replaces the admin's own login form: staff log in on the site's login page, with
+    its attempt limits and "Remember me"."""
+    if request.user.is_authenticated:
+        raise PermissionDenied  # signed in, but not staff
+    next_url = request.GET.get("next", "")
+    if not next_url.startswith("/"):
+        next_url = reverse("admin:index")
+    return redirect_to_login(next_url, login_url=reverse("accounts:login"))

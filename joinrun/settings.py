@@ -25,6 +25,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 HTTPS = env.bool("HTTPS", default=False)
+# The reverse proxy (comma list, or *): only its X-Forwarded-For is believed. gunicorn
+# reads the same variable for X-Forwarded-Proto.
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Ljubljana")
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="join run <info@join.run>")
@@ -128,6 +131,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 # cookie ends with the browser (accounts.views.login_view).
 SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = int(timedelta(days=30).total_seconds())
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # unless "Remember me" asked for 30 days
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -137,8 +141,12 @@ CSRF_FAILURE_VIEW = "joinrun.views.csrf_failure"
 # where somebody is signed in.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# Failed password checks (login, and re-entering it on the account pages) and password
+# reset emails allowed per window, counted in the shared cache.
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=10)
 LOGIN_RATE_WINDOW = env.int("LOGIN_RATE_WINDOW", default=15 * 60)
+PASSWORD_RESET_RATE_LIMIT = env.int("PASSWORD_RESET_RATE_LIMIT", default=5)
+PASSWORD_RESET_RATE_WINDOW = env.int("PASSWORD_RESET_RATE_WINDOW", default=60 * 60)
 
 # Security headers; the Content-Security-Policy and Permissions-Policy are set by
 # privacy.middleware.SecurityHeadersMiddleware.
@@ -177,9 +185,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Django's own warnings can quote a client's address or a full Referer URL.
+    "filters": {"redact": {"()": "joinrun.log_redaction.RedactAddresses"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+    },
     "loggers": {
         "joinrun.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }

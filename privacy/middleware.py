@@ -52,7 +52,10 @@ def referrer_origin(referrer: str) -> str:
 
 
 def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """Quoted, with backslashes, quotes, newlines and other control characters escaped,
+    so a crafted path or user agent cannot forge a log line."""
+    escaped = value.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 class AccessLogMiddleware:

@@ -94,3 +94,18 @@ def test_after_deletion_no_table_names_the_person(client, db):
 
     leftovers = [v for v in every_stored_value() if "zyxwa" in v.lower() or "qorvath" in v]
     assert leftovers == []
+
+
+def test_guessing_the_password_to_delete_is_paused(runner_client, runner):
+    for _ in range(10):
+        assert runner_client.post(DELETE, {"confirmation": "guess"}).status_code == 400
+    assert runner_client.post(DELETE, {"confirmation": PASSWORD}).status_code == 429
+    assert User.objects.filter(pk=runner.pk).exists()
+
+
+def test_deletion_completes_when_the_mail_server_is_down(runner_client, runner, settings):
+    settings.EMAIL_BACKEND = "tests.fakes.broken_mail.EmailBackend"
+    response = runner_client.post(DELETE, {"confirmation": PASSWORD})
+    assert response.status_code == 200
+    assert "Your account is deleted" in response.content.decode()
+    assert not User.objects.filter(pk=runner.pk).exists()

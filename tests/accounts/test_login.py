@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from django.contrib.sessions.backends.base import SessionBase
 from django.utils import timezone
 
@@ -111,3 +112,43 @@ def test_session_store_survives_anonymous_sessions(db):
     store.save()
     assert isinstance(store, SessionBase)
     assert Session.objects.get(session_key=store.session_key).user is None
+
+
+def test_next_that_is_not_a_path_is_ignored_not_an_error(client, runner):
+    for bad_next in ("foo", "%ff", "runs/", "//evil.example/", "javascript:alert(1)"):
+        assert log_in(client, next=bad_next)["Location"] == "/", bad_next
+        assert client.get(LOGIN, {"next": bad_next})["Location"] == "/"
+        client.post("/accounts/logout/")
+
+
+def test_blank_email_never_matches_an_account_without_one(client, db):
+    from accounts.models import User
+
+    User.objects.create_user(None, None, display_name="Strava only")
+    User.objects.create_user(None, None, display_name="Strava too")
+    for email in ("", " "):
+        with pytest.raises(User.DoesNotExist):
+            User.objects.get_by_natural_key(email)
+
+
+def test_the_admin_login_form_is_our_login_page(client, runner):
+    response = client.get("/admin/")
+    assert response["Location"] == "/admin/login/?next=/admin/"
+    assert client.get(response["Location"])["Location"] == "/accounts/login/?next=/admin/"
+    # Posting credentials to the admin's own form signs nobody in.
+    client.post("/admin/login/", {"username": "runner@example.com", "password": PASSWORD})
+    assert client.get("/accounts/profile/").status_code == 302
+
+
+def test_signed_in_runner_is_refused_the_admin(runner_client):
+    assert runner_client.get("/admin/login/?next=/admin/").status_code == 403
+
+
+def test_staff_reach_the_admin_through_our_login(client, db):
+    from accounts.models import User
+
+    User.objects.create_superuser("staff@example.com", PASSWORD)
+    response = log_in(client, "staff@example.com", next="/admin/")
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert response.cookies["sessionid"]["max-age"] == ""  # no "Remember me": browser session

@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.core import mail
 
 from accounts.models import Session
@@ -14,7 +15,8 @@ def ask_for_reset(client, email="runner@example.com"):
 
 def reset_link():
     (message,) = mail.outbox
-    return re.search(r"http://testserver(/accounts/password-reset/confirm/\S+)", message.body)[1]
+    pattern = re.escape(settings.SITE_URL) + r"(/accounts/password-reset/confirm/\S+)"
+    return re.search(pattern, message.body)[1]
 
 
 def test_reset_email_carries_a_link(client, runner):
@@ -90,3 +92,36 @@ def test_reset_is_not_offered_to_accounts_without_a_password(client, db):
     User.objects.create_user("strava@example.com", None, display_name="S")
     ask_for_reset(client, "strava@example.com")
     assert mail.outbox == []
+
+
+def test_link_points_at_site_url_whatever_the_host_header(client, runner, settings):
+    settings.ALLOWED_HOSTS = [".join.run"]
+    settings.SITE_URL = "https://join.run"
+    client.post("/accounts/password-reset/", {"email": "runner@example.com"},
+                HTTP_HOST="evil.join.run")
+    (message,) = mail.outbox
+    assert "https://join.run/accounts/password-reset/confirm/?uid=" in message.body
+    assert "evil" not in message.body
+
+
+def test_reset_emails_to_one_address_are_limited(client, runner):
+    for n in range(8):
+        response = client.post("/accounts/password-reset/", {"email": "runner@example.com"},
+                               REMOTE_ADDR=f"192.0.2.{n}")
+        assert response["Location"] == "/accounts/password-reset/sent/"
+    assert len(mail.outbox) == 5
+
+
+def test_one_client_asking_for_many_resets_is_paused(client, runner):
+    for n in range(5):
+        client.post("/accounts/password-reset/", {"email": f"someone{n}@example.com"})
+    response = client.post("/accounts/password-reset/", {"email": "runner@example.com"})
+    assert response.status_code == 429
+    assert "Too many reset links" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_a_mail_server_that_is_down_still_gives_the_same_page(client, runner, settings):
+    settings.EMAIL_BACKEND = "tests.fakes.broken_mail.EmailBackend"
+    response = ask_for_reset(client)
+    assert response["Location"] == "/accounts/password-reset/sent/"

@@ -97,3 +97,28 @@ def test_profile_cannot_make_anyone_staff(runner_client, runner):
 
 def test_profile_page_does_not_jump_to_the_password_form(runner_client):
     assert "autofocus" not in runner_client.get(PROFILE).content.decode()
+
+
+def test_guessing_the_current_password_is_paused(runner_client, runner):
+    for _ in range(10):
+        response = runner_client.post(
+            PROFILE, {"form": "email", "email": "thief@example.com", "current_password": "guess"}
+        )
+        assert response.status_code == 400
+    response = runner_client.post(
+        PROFILE, {"form": "email", "email": "thief@example.com", "current_password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "Try again after" in response.content.decode()
+    runner.refresh_from_db()
+    assert runner.email == "runner@example.com"
+
+
+def test_email_change_survives_a_mail_server_that_is_down(runner_client, runner, settings):
+    settings.EMAIL_BACKEND = "tests.fakes.broken_mail.EmailBackend"
+    response = runner_client.post(
+        PROFILE, {"form": "email", "email": "ana@example.org", "current_password": PASSWORD}
+    )
+    assert response.status_code == 302
+    runner.refresh_from_db()
+    assert runner.email == "ana@example.org"

@@ -95,3 +95,24 @@ def test_signup_without_csrf_token_is_refused_and_explained(db):
 
 def test_signed_in_visitor_is_sent_to_profile(runner_client):
     assert runner_client.get(SIGNUP)["Location"] == "/accounts/profile/"
+
+
+def test_next_that_is_not_a_path_does_not_break_sign_up(client, db):
+    response = client.post(
+        SIGNUP, {"email": "a@example.com", "display_name": "A", "password": PASSWORD, "next": "foo"}
+    )
+    assert response["Location"] == "/"
+
+
+def test_an_email_taken_a_moment_earlier_gets_the_message(client, db, monkeypatch):
+    from accounts.forms import SignupForm
+
+    # Two sign-ups racing: this form's checks ran before the twin was saved.
+    monkeypatch.setattr(SignupForm, "clean_email", lambda form: form.cleaned_data["email"])
+    monkeypatch.setattr(SignupForm, "validate_unique", lambda form: None)
+    monkeypatch.setattr(User, "validate_constraints", lambda user, exclude=None: None)
+    User.objects.create_user("twin@example.com", PASSWORD, display_name="First")
+    response = signup(client, email="twin@example.com")
+    assert response.status_code == 400
+    assert "Another account already uses this email" in response.content.decode()
+    assert User.objects.count() == 1

@@ -65,11 +65,18 @@ def test_referrer_keeps_only_its_origin(referrer, origin):
 
 
 def test_behind_the_proxy_the_last_forwarded_address_is_used(client, db, settings, access_lines):
-    settings.HTTPS = True
-    client.get(
-        "/healthz", secure=True, REMOTE_ADDR="10.0.0.1",
-        HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.50",
-    )
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.1"]
+    client.get("/healthz", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.50")
+    client.get("/healthz", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    through_proxy, direct = access_lines()
+    assert " 203.0.113.0 " in through_proxy
+    assert " 198.51.100.0 " in direct  # a forwarded header not from the proxy is ignored
+    assert "1.2.3." not in through_proxy + direct
+
+
+def test_control_characters_cannot_forge_log_lines(client, db, access_lines):
+    client.get("/x%0A2025-01-01T00:00:00Z 1.2.3.0 GET /admin/ 200", HTTP_USER_AGENT="a\nb\"c")
     (line,) = access_lines()
-    assert "203.0.113.0" in line
-    assert "1.2.3." not in line and "10.0.0." not in line
+    assert "\n" not in line
+    assert "\\n" in line
+    assert '"a\\nb\\"c"' in line
