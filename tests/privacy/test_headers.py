@@ -73,7 +73,10 @@ def test_production_settings_send_hsts_and_redirect_http():
         "print(https.status_code, https['Strict-Transport-Security']);"
         "print(plain.status_code, plain['Location']); print(probe.status_code)"
     )
-    env = production_env(SECRET_KEY="x" * 60, HTTPS="true", ALLOWED_HOSTS="testserver")
+    env = production_env(
+        SECRET_KEY="x" * 60, HTTPS="true", ALLOWED_HOSTS="testserver",
+        DATABASE_URL="sqlite:///:memory:",
+    )
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     https_line, plain_line, probe_line = result.stdout.splitlines()[-3:]
