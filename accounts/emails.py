@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 logger = logging.getLogger(__name__)
 
 
-def _send(template, to, context) -> bool:
+def _send(template, to, context):
     """Sends one email. A mail server that is down must not turn a change the person
     already made into an error page, so failures are logged (without the address)."""
     context = {"site_url": settings.SITE_URL, "contact": settings.PRIVACY_CONTACT_EMAIL, **context}
@@ -20,8 +20,6 @@ def _send(template, to, context) -> bool:
         send_mail(subject, body, None, [to])
     except (OSError, smtplib.SMTPException) as error:
         logger.error("Could not send the %s email: %s", template, type(error).__name__)
-        return False
-    return True
 
 
 def send_password_reset(user, link):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from joinrun import personal_data
 
-from .models import User, normalize_email
+from .models import DUPLICATE_EMAIL, User, normalize_email
 
 PASSWORD_MAX_LENGTH = 1024
 EMAIL_HELP = _(
@@ -16,7 +16,6 @@ EMAIL_HELP = _(
 DISPLAY_NAME_HELP = _(
     "Shown to organisers and runners of the runs you join. A first name or a nickname is fine."
 )
-DUPLICATE_EMAIL = _("Another account already uses this email.")
 PASSWORD_HELP = _("To keep your account yours. At least 8 characters, not a common password.")
 
 

@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+DUPLICATE_EMAIL = _("Another account already uses this email.")
+
 
 def normalize_email(email: str | None) -> str | None:
     """Emails are stored lower-case: people type them in any case and mean one address."""
@@ -66,7 +68,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 Lower("email"),
                 name="accounts_user_email_ci_unique",
-                violation_error_message=_("Another account already uses this email."),
+                violation_error_message=DUPLICATE_EMAIL,
             ),
         ]
 

@@ -77,8 +77,6 @@ def may_send_reset_email(request, email, *, now=None) -> bool:
 
     A flooded address simply gets no more emails for a while: the page answers the same
     either way, so it tells nobody whether an account exists."""
-    client = _reset_limiter("reset-client").record(client_key(request), now=now)
-    to_email = _reset_limiter("reset-email").record(email, now=now)
-    return client.count <= settings.PASSWORD_RESET_RATE_LIMIT and (
-        to_email.count <= settings.PASSWORD_RESET_RATE_LIMIT
-    )
+    client_within = _reset_limiter("reset-client").hit(client_key(request), now=now)
+    email_within = _reset_limiter("reset-email").hit(email, now=now)
+    return client_within and email_within

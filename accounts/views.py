@@ -29,7 +29,6 @@ from joinrun import personal_data
 
 from . import emails, throttle
 from .forms import (
-    DUPLICATE_EMAIL,
     DeleteAccountForm,
     DisplayNameForm,
     EmailChangeForm,
@@ -39,7 +38,7 @@ from .forms import (
     SetPasswordForm,
     SignupForm,
 )
-from .models import Session, User, normalize_email
+from .models import DUPLICATE_EMAIL, Session, User, normalize_email
 
 REMEMBER_ME_SECONDS = settings.SESSION_COOKIE_AGE
 LOGIN_PAUSED = gettext_lazy("To protect your account, logging in from here is paused.")
@@ -310,7 +309,5 @@ def admin_login(request, extra_context=None):
     its attempt limits and "Remember me"."""
     if request.user.is_authenticated:
         raise PermissionDenied  # signed in, but not staff
-    next_url = request.GET.get("next", "")
-    if not next_url.startswith("/"):
-        next_url = reverse("admin:index")
+    next_url = _next_url(request) or reverse("admin:index")
     return redirect_to_login(next_url, login_url=reverse("accounts:login"))

@@ -52,5 +52,9 @@ class Limiter:
         cache.set(self._key(parts), (window.count, window.resets_at), timeout)
         return window
 
+    def hit(self, *parts: str, now: float | None = None) -> bool:
+        """Counts one more and says whether it is still within the limit."""
+        return self.record(*parts, now=now).count <= self.limit
+
     def clear(self, *parts: str) -> None:
         cache.delete(self._key(parts))
