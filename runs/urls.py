@@ -7,4 +7,12 @@ app_name = "runs"
 urlpatterns = [
     path("", views.home, name="home"),
     path("runs/", views.run_list, name="list"),
+    path("runs/new/", views.run_new, name="new"),
+    path("runs/mine/", views.my_runs, name="mine"),
+    path("runs/<int:run_id>/", views.run_detail, name="detail"),
+    path("runs/<int:run_id>/edit/", views.run_edit, name="edit"),
+    path("runs/<int:run_id>/join/", views.join, name="join"),
+    path("runs/<int:run_id>/leave/", views.leave, name="leave"),
+    path("runs/<int:run_id>/cancel/", views.cancel, name="cancel"),
+    path("runs/<int:run_id>/calendar.ics", views.run_calendar, name="calendar"),
 ]

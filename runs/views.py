@@ -1,9 +1,263 @@
-from django.shortcuts import render
+import copy
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+
+from . import calendar, emails
+from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm
+from .models import Participation, Run, RunClosed
+
+RUNS_PER_PAGE = 20
+HOME_RUNS = 5
+PAST_RUNS_ON_MY_PAGE = 50
+
+
+def _get_run(run_id):
+    return get_object_or_404(Run.objects.select_related("organiser"), pk=run_id)
+
+
+def _get_run_for_organiser(request, run_id):
+    run = _get_run(run_id)
+    if run.organiser_id != request.user.pk:
+        raise PermissionDenied
+    return run
+
+
+def _runners_of(run):
+    """Everyone going or waiting, who must hear when the run changes."""
+    return list(User.objects.filter(participations__run=run))
 
 
 def home(request):
-    return render(request, "runs/home.html")
+    runs = list(Run.objects.upcoming().not_cancelled().with_counts()[:HOME_RUNS])
+    _mark_my_status(request.user, runs)
+    return render(request, "runs/home.html", {"runs": runs})
 
 
 def run_list(request):
-    return render(request, "runs/run_list.html")
+    filters = RunFilterForm(request.GET)
+    past = filters.is_valid() and filters.cleaned_data["past"]
+    runs = Run.objects.past() if past else Run.objects.upcoming()
+    status = 200
+    if filters.is_valid():
+        runs = filters.filter(runs)
+    else:
+        # A bad value in a shared or hand-edited link: say what was wrong and show the
+        # whole list rather than an error page.
+        status = 400
+    page = Paginator(runs.with_counts(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    _mark_my_status(request.user, page.object_list)
+    context = {"page": page, "filters": filters, "past": past}
+    return render(request, "runs/run_list.html", context, status=status)
+
+
+def _mark_my_status(user, runs):
+    """Sets ``run.my_status`` ("going", "waitlisted" or None) for the signed-in viewer,
+    in one query."""
+    statuses = {}
+    if user.is_authenticated:
+        mine = Participation.objects.filter(runner=user, run__in=[run.pk for run in runs])
+        statuses = dict(mine.values_list("run_id", "status"))
+    for run in runs:
+        run.my_status = statuses.get(run.pk)
+
+
+def run_detail(request, run_id):
+    return _detail_page(request, run_id)
+
+
+def _detail_page(request, run_id, *, error=None, status=200):
+    run = get_object_or_404(Run.objects.with_counts().select_related("organiser"), pk=run_id)
+    mine = run.participation_of(request.user)
+    is_organiser = request.user.is_authenticated and run.organiser_id == request.user.pk
+    going, waiting = [], []
+    # Names only for the organiser and the run's own runners; everyone else sees counts.
+    if is_organiser or mine:
+        for participation in run.participations.select_related("runner").in_order():
+            (going if participation.is_going else waiting).append(participation.runner)
+    context = {
+        "run": run,
+        "mine": mine,
+        "position": mine.waitlist_position() if mine else None,
+        "is_organiser": is_organiser,
+        "show_names": is_organiser or mine is not None,
+        "going": going,
+        "waiting": waiting,
+        "started": run.has_started(),
+        "error": error,
+    }
+    return render(request, "runs/run_detail.html", context, status=status)
+
+
+@require_POST
+def join(request, run_id):
+    run = _get_run(run_id)
+    if not request.user.is_authenticated:
+        # Back to the run page after logging in, where "Join run" is one tap away.
+        return redirect_to_login(run.get_absolute_url())
+    try:
+        participation = run.join(request.user)
+    except RunClosed as closed:
+        return _detail_page(request, run.pk, error=closed.message, status=409)
+    if participation.is_going:
+        messages.success(request, _("You're going. See you there!"))
+    else:
+        messages.info(request, _("The run is full, so you're #%(position)s on the waitlist. "
+                                 "If a place opens up, you move up at once and we email you.")
+                      % {"position": participation.waitlist_position()})
+    return redirect(run)
+
+
+@require_POST
+@login_required
+def leave(request, run_id):
+    run = _get_run(run_id)
+    try:
+        promoted = run.leave(request.user)
+    except RunClosed as closed:
+        return _detail_page(request, run.pk, error=closed.message, status=409)
+    for participation in promoted:
+        emails.send_promoted(participation)
+    messages.success(request, _("You left the run."))
+    return redirect(run)
+
+
+@login_required
+def run_new(request):
+    form = NewRunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        starts = form.weekly_starts()
+        series = uuid.uuid4() if len(starts) > 1 else None
+        template = form.save(commit=False)
+        runs = []
+        with transaction.atomic():
+            for starts_at in starts:
+                run = copy.copy(template)  # a model's copy has its own state
+                run.organiser, run.starts_at, run.series = request.user, starts_at, series
+                run.save()
+                runs.append(run)
+        messages.success(request, ngettext(
+            "Your run is created.",
+            "Your %(count)s runs are created, one a week. Each is joined separately.",
+            len(runs),
+        ) % {"count": len(runs)})
+        return redirect(runs[0])
+    return _form_page(request, "runs/run_form.html", form)
+
+
+def _form_page(request, template, form, **context):
+    status = 400 if form.errors else 200
+    return render(request, template, {"form": form, **context}, status=status)
+
+
+def _closed_for_changes(request, run):
+    if run.is_cancelled:
+        return _detail_page(request, run.pk, status=409,
+                            error=_("This run is cancelled and can no longer be changed."))
+    if run.has_started():
+        return _detail_page(request, run.pk, status=409,
+                            error=_("This run has started and can no longer be changed."))
+    return None
+
+
+@login_required
+def run_edit(request, run_id):
+    run = _get_run_for_organiser(request, run_id)
+    closed = _closed_for_changes(request, run)
+    if closed:
+        return closed
+    time_before = run.starts_at
+    place_before = (run.meeting_point, run.latitude, run.longitude)
+    form = RunForm(request.POST or None, instance=run)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            # Under the run's lock, so a join cannot slip in between the new capacity
+            # and moving runners to or from the waitlist.
+            Run.objects.select_for_update().get(pk=run.pk)
+            form.save()
+            promoted, moved_back = run.apply_capacity()
+        time_changed = run.starts_at != time_before
+        place_changed = (run.meeting_point, run.latitude, run.longitude) != place_before
+        if time_changed or place_changed:
+            emails.send_changed(run, _runners_of(run), time_changed=time_changed,
+                                place_changed=place_changed)
+        for participation in promoted:
+            emails.send_promoted(participation)
+        for position, participation in enumerate(moved_back, start=1):
+            emails.send_moved_back(participation, position)
+        messages.success(request, _("Your changes are saved."))
+        return redirect(run)
+    if request.method == "POST":
+        run.refresh_from_db()  # undo the invalid values the form applied
+    return _form_page(request, "runs/run_edit.html", form, run=run,
+                      cancel_form=CancelForm())
+
+
+@require_POST
+@login_required
+def cancel(request, run_id):
+    run = _get_run_for_organiser(request, run_id)
+    closed = _closed_for_changes(request, run)
+    if closed:
+        return closed
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _form_page(request, "runs/run_edit.html", RunForm(instance=run), run=run,
+                          cancel_form=form)
+    now = timezone.now()
+    runs = run.rest_of_series() if form.cleaned_data["whole_series"] else [run]
+    cancelled = []
+    with transaction.atomic():
+        for each in runs:
+            if not each.has_started(now) and each.cancel(
+                reason=form.cleaned_data["reason"], now=now
+            ):
+                cancelled.append((each, _runners_of(each)))
+    for each, runners in cancelled:
+        emails.send_cancelled(each, runners)
+    messages.success(request, ngettext(
+        "The run is cancelled; everyone going or waiting has been emailed.",
+        "%(count)s runs are cancelled; everyone going or waiting has been emailed.",
+        len(cancelled),
+    ) % {"count": len(cancelled)})
+    return redirect(run)
+
+
+def run_calendar(request, run_id):
+    run = _get_run(run_id)
+    response = HttpResponse(calendar.ics_for(run), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="join-run-{run.pk}.ics"'
+    return response
+
+
+@login_required
+def my_runs(request):
+    user, now = request.user, timezone.now()
+    organising = Run.objects.filter(organiser=user).upcoming(now).with_counts()
+    joined = list(
+        Participation.objects.filter(runner=user, run__starts_at__gte=now)
+        .select_related("run").order_by("run__starts_at", "run__pk")
+    )
+    past = (
+        Run.objects.past(now).involving(user).with_counts()[:PAST_RUNS_ON_MY_PAGE]
+    )
+    context = {
+        "organising": organising,
+        "going": [p for p in joined if p.is_going],
+        "waiting": [(p, p.waitlist_position()) for p in joined if not p.is_going],
+        "past": past,
+    }
+    return render(request, "runs/my_runs.html", context)

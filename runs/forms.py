@@ -1,0 +1,235 @@
+import re
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    FASTEST_PACE,
+    MAX_CAPACITY,
+    MAX_DISTANCE_KM,
+    MAX_REPEAT_WEEKS,
+    MIN_DISTANCE_KM,
+    SLOWEST_PACE,
+    Run,
+    format_pace,
+)
+
+PACE_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+def parse_pace(text):
+    """ "5:30" (or "5.30") -> 330 seconds per km; None when it is not a pace."""
+    match = PACE_PATTERN.match(text or "")
+    if not match or int(match[2]) > 59:
+        return None
+    return int(match[1]) * 60 + int(match[2])
+
+
+class PaceField(forms.CharField):
+    """A pace typed as minutes:seconds per km, cleaned to seconds."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+        # The pattern in to_python bounds the length; a max_length validator would run
+        # on the cleaned number.
+        self.widget.attrs.update(inputmode="numeric", placeholder="5:30", size=5, maxlength=5)
+
+    def prepare_value(self, value):
+        return format_pace(value) if isinstance(value, int) else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        seconds = parse_pace(value)
+        if seconds is None:
+            raise ValidationError(_("Write a pace as minutes:seconds per km, like 5:30."))
+        if not FASTEST_PACE <= seconds <= SLOWEST_PACE:
+            raise ValidationError(
+                _("A pace must be between %(fastest)s and %(slowest)s per km."),
+                params={"fastest": format_pace(FASTEST_PACE),
+                        "slowest": format_pace(SLOWEST_PACE)},
+            )
+        return seconds
+
+
+class RunForm(forms.ModelForm):
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Day and time in the club's time zone."),
+    )
+    distance_km = forms.DecimalField(
+        label=_("Distance (km)"), min_value=Decimal(str(MIN_DISTANCE_KM)),
+        max_value=MAX_DISTANCE_KM, max_digits=4, decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+    )
+    pace_min = PaceField(label=_("Fastest pace (min/km)"))
+    pace_max = PaceField(
+        label=_("Slowest pace (min/km)"),
+        help_text=_("Leave both empty if every pace is welcome."),
+    )
+    capacity = forms.IntegerField(
+        label=_("Capacity"), required=False, min_value=1, max_value=MAX_CAPACITY,
+        help_text=_("Most runners who can go. Empty means no limit; when it is full, "
+                    "runners join a waitlist."),
+    )
+    latitude = forms.DecimalField(
+        label=_("Latitude"), required=False, min_value=-90, max_value=90, decimal_places=5,
+        max_digits=8, widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), required=False, min_value=-180, max_value=180,
+        decimal_places=5, max_digits=8,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        help_text=_("Optional. With both, the run page links to the spot on OpenStreetMap."),
+    )
+
+    class Meta:
+        model = Run
+        fields = ["title", "starts_at", "meeting_point", "latitude", "longitude",
+                  "distance_km", "pace_min", "pace_max", "capacity", "description"]
+        help_texts = {
+            "meeting_point": _("Where runners meet, in words: “Main entrance of Tivoli park”."),
+            "description": _("Route, terrain, what to bring, where you go afterwards."),
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        if starts_at <= self.now:
+            raise ValidationError(_("Pick a time in the future."))
+        return starts_at
+
+    def clean_latitude(self):
+        # More digits than the column keeps are rounded, not refused: a phone's map app
+        # copies coordinates with many decimals.
+        value = self.cleaned_data["latitude"]
+        return None if value is None else round(value, 5)
+
+    def clean_longitude(self):
+        value = self.cleaned_data["longitude"]
+        return None if value is None else round(value, 5)
+
+    def clean(self):
+        cleaned = super().clean()
+        pace_min, pace_max = cleaned.get("pace_min"), cleaned.get("pace_max")
+        if "pace_min" in cleaned and "pace_max" in cleaned:
+            # One pace given: the run goes at that pace.
+            if pace_min is None:
+                cleaned["pace_min"] = pace_min = pace_max
+            if pace_max is None:
+                cleaned["pace_max"] = pace_max = pace_min
+            if pace_min is not None and pace_min > pace_max:
+                self.add_error("pace_max", _("The slowest pace must not be faster than the "
+                                             "fastest pace."))
+        if "latitude" in cleaned and "longitude" in cleaned and (
+            (cleaned["latitude"] is None) != (cleaned["longitude"] is None)
+        ):
+            self.add_error("longitude", _("Give both latitude and longitude, or neither."))
+        return cleaned
+
+
+class NewRunForm(RunForm):
+    repeat_weeks = forms.IntegerField(
+        label=_("Repeat weekly for N more weeks"), min_value=0, max_value=MAX_REPEAT_WEEKS,
+        initial=0, help_text=_("0 for a single run. Each date is joined separately."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def clean_repeat_weeks(self):
+        return self.cleaned_data["repeat_weeks"] or 0
+
+    def weekly_starts(self):
+        """The start of each run in the series, same local time each week (so a run
+        at 18:00 stays at 18:00 across a daylight-saving change)."""
+        first = timezone.localtime(self.cleaned_data["starts_at"])
+        zone = first.tzinfo
+        naive = first.replace(tzinfo=None)
+        return [
+            timezone.make_aware(naive + timedelta(weeks=week), zone)
+            for week in range(self.cleaned_data["repeat_weeks"] + 1)
+        ]
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"), required=False, max_length=200,
+        help_text=_("Sent to everyone going or waiting, and shown on the run page."),
+    )
+    whole_series = forms.BooleanField(
+        label=_("Also cancel the later runs of this series"), required=False
+    )
+
+
+class RunFilterForm(forms.Form):
+    """The run list's filters, from the query string."""
+
+    past = forms.BooleanField(required=False)
+    date_from = forms.DateField(required=False, label=_("From"))
+    date_to = forms.DateField(required=False, label=_("To"))
+    min_km = forms.DecimalField(required=False, label=_("Min km"), min_value=0,
+                                max_value=MAX_DISTANCE_KM, max_digits=5, decimal_places=1)
+    max_km = forms.DecimalField(required=False, label=_("Max km"), min_value=0,
+                                max_value=MAX_DISTANCE_KM, max_digits=5, decimal_places=1)
+    pace = forms.CharField(required=False, max_length=11, label=_("Your pace (min/km)"))
+
+    # Query-string names: `from` and `to` are Python keywords.
+    PARAMS = {"from": "date_from", "to": "date_to"}
+
+    def __init__(self, query):
+        data = {self.PARAMS.get(key, key): value for key, value in query.items()}
+        super().__init__(data)
+
+    def clean_pace(self):
+        """ "5:45" (one pace) or "5:30-6:00" (a band) -> (fastest, slowest) seconds."""
+        text = self.cleaned_data["pace"].replace("–", "-").strip()
+        if not text:
+            return None
+        parts = [parse_pace(part) for part in text.split("-")]
+        if len(parts) > 2 or None in parts:
+            raise ValidationError(_("Write a pace like 5:30, or a band like 5:00-6:00."))
+        return min(parts), max(parts)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and (
+            cleaned["date_from"] > cleaned["date_to"]
+        ):
+            self.add_error("date_to", _("“To” must not be before “From”."))
+        if cleaned.get("min_km") is not None and cleaned.get("max_km") is not None and (
+            cleaned["min_km"] > cleaned["max_km"]
+        ):
+            self.add_error("max_km", _("Max km must not be less than min km."))
+        return cleaned
+
+    def filter(self, runs):
+        data = self.cleaned_data
+        zone = timezone.get_current_timezone()
+        if data["date_from"]:
+            runs = runs.filter(starts_at__gte=datetime.combine(data["date_from"], time(),
+                                                               tzinfo=zone))
+        if data["date_to"]:
+            day_after = data["date_to"] + timedelta(days=1)
+            runs = runs.filter(starts_at__lt=datetime.combine(day_after, time(), tzinfo=zone))
+        if data["min_km"] is not None:
+            runs = runs.filter(distance_km__gte=data["min_km"])
+        if data["max_km"] is not None:
+            runs = runs.filter(distance_km__lte=data["max_km"])
+        if data["pace"]:
+            fastest, slowest = data["pace"]
+            # Runs whose pace range overlaps the runner's, and runs open to every pace.
+            runs = runs.filter(
+                Q(pace_min__isnull=True)
+                | Q(pace_min__lte=slowest, pace_max__gte=fastest)
+            )
+        return runs

@@ -1,0 +1,313 @@
+"""Group runs and who is going.
+
+Capacity is the one rule many people touch at once: every change to who is going happens
+inside ``transaction.atomic()`` after locking the run's row (``select_for_update`` on
+PostgreSQL; on SQLite the IMMEDIATE transaction mode already serialises writers). That is
+why the methods below re-read the run under the lock instead of trusting ``self``.
+"""
+
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MIN_DISTANCE_KM = 0.5
+MAX_DISTANCE_KM = 250
+FASTEST_PACE = 2 * 60  # seconds per km
+SLOWEST_PACE = 15 * 60
+MAX_CAPACITY = 1000
+MAX_REPEAT_WEEKS = 12
+# For the calendar's end time when a run gives no pace: an easy group pace.
+ASSUMED_PACE = 6 * 60 + 30
+
+
+class RunClosed(Exception):
+    """Joining or leaving a run that has started or been cancelled."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def format_pace(seconds):
+    """300 -> "5:00"."""
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+class RunQuerySet(models.QuerySet):
+    def upcoming(self, now=None):
+        return self.filter(starts_at__gte=now or timezone.now()).order_by("starts_at", "pk")
+
+    def past(self, now=None):
+        return self.filter(starts_at__lt=now or timezone.now()).order_by("-starts_at", "-pk")
+
+    def involving(self, user):
+        """Runs ``user`` organises or has joined."""
+        joined = Participation.objects.filter(runner=user).values("run_id")
+        return self.filter(Q(organiser=user) | Q(pk__in=joined))
+
+    def not_cancelled(self):
+        return self.filter(cancelled_at__isnull=True)
+
+    def with_counts(self):
+        return self.annotate(
+            going_count=Count("participations", filter=Q(participations__status="going")),
+            waiting_count=Count("participations", filter=Q(participations__status="waitlisted")),
+        )
+
+
+class Run(models.Model):
+    # Null only for past runs whose organiser deleted their account: the run stays in the
+    # archive for the runners who ran it, without a link to the person.
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+        related_name="organised_runs",
+    )
+    title = models.CharField(_("Title"), max_length=100)
+    description = models.TextField(_("Description"), max_length=2000, blank=True)
+    starts_at = models.DateTimeField(_("Starts at"))
+    meeting_point = models.CharField(_("Meeting point"), max_length=200)
+    latitude = models.DecimalField(
+        _("Latitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("Longitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    distance_km = models.DecimalField(_("Distance (km)"), max_digits=4, decimal_places=1)
+    # Pace in seconds per km; min is the faster end. Both empty: every pace is welcome.
+    pace_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    pace_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField(_("Capacity"), null=True, blank=True)
+    series = models.UUIDField(null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancel_reason = models.CharField(max_length=200, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [
+            # The run list: upcoming runs in start order, and the archive newest first.
+            models.Index(fields=["starts_at"], name="run_starts_at"),
+            # "Cancel the rest of this series".
+            models.Index(fields=["series", "starts_at"], name="run_series"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(distance_km__gte=MIN_DISTANCE_KM, distance_km__lte=MAX_DISTANCE_KM),
+                name="run_distance_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True)
+                | Q(capacity__gte=1, capacity__lte=MAX_CAPACITY),
+                name="run_capacity_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(pace_min__isnull=True, pace_max__isnull=True)
+                | Q(
+                    pace_min__gte=FASTEST_PACE,
+                    pace_max__lte=SLOWEST_PACE,
+                    pace_min__lte=models.F("pace_max"),
+                ),
+                name="run_pace_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="run_coordinates_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("runs:detail", args=[self.pk])
+
+    # Reading
+
+    def has_started(self, now=None):
+        return self.starts_at <= (now or timezone.now())
+
+    @property
+    def is_cancelled(self):
+        return self.cancelled_at is not None
+
+    @property
+    def pace_range(self):
+        """ "5:30–6:00", "5:30", or "" when every pace is welcome."""
+        if self.pace_min is None:
+            return ""
+        if self.pace_min == self.pace_max:
+            return format_pace(self.pace_min)
+        return f"{format_pace(self.pace_min)}–{format_pace(self.pace_max)}"
+
+    @property
+    def distance_text(self):
+        """ "10" or "10.5", as the calendar and export write it."""
+        return f"{self.distance_km:f}".removesuffix(".0")
+
+    @property
+    def has_coordinates(self):
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def openstreetmap_url(self):
+        lat, lon = self.latitude, self.longitude
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=16/{lat}/{lon}"
+
+    def estimated_end(self):
+        """Start plus the distance at the slowest pace, rounded up to 5 minutes."""
+        pace = self.pace_max or ASSUMED_PACE
+        minutes = math.ceil(float(self.distance_km) * pace / 60 / 5) * 5
+        return self.starts_at + timedelta(minutes=max(minutes, 15))
+
+    @property
+    def places_left(self):
+        """Free places, on a run loaded ``with_counts()``; None when there is no limit."""
+        return None if self.capacity is None else max(self.capacity - self.going_count, 0)
+
+    def participation_of(self, user):
+        if not user.is_authenticated:
+            return None
+        return self.participations.filter(runner=user).first()
+
+    # Changing who is going. Each method returns the participations whose status changed
+    # for someone other than the caller, so the view can tell those people.
+
+    def _locked(self):
+        return Run.objects.select_for_update().get(pk=self.pk)
+
+    def join(self, user, *, now=None):
+        """Puts ``user`` on the run, or on its waitlist when it is full."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            run = self._locked()
+            if run.is_cancelled:
+                raise RunClosed(_("This run has been cancelled."))
+            if run.has_started(now):
+                raise RunClosed(_("This run has already started."))
+            existing = run.participations.filter(runner=user).first()
+            if existing:
+                return existing
+            going = run.participations.filter(status=Participation.Status.GOING).count()
+            full = run.capacity is not None and going >= run.capacity
+            status = Participation.Status.WAITLISTED if full else Participation.Status.GOING
+            # joined_at is taken under the lock, so it orders the waitlist exactly as the
+            # joins were served.
+            return Participation.objects.create(run=run, runner=user, status=status,
+                                                joined_at=now)
+
+    def leave(self, user, *, now=None):
+        """Takes ``user`` off the run; returns the participations promoted to going."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            run = self._locked()
+            if run.has_started(now):
+                raise RunClosed(_("This run has already started."))
+            participation = run.participations.filter(runner=user).first()
+            if participation is None:
+                return []
+            participation.delete()
+            if participation.status != Participation.Status.GOING or run.is_cancelled:
+                return []
+            return run._fill_places()
+
+    def apply_capacity(self):
+        """After the capacity changed: promotes from the waitlist, or moves the latest
+        joiners back to it. Returns (promoted, moved_back)."""
+        with transaction.atomic():
+            run = self._locked()
+            going = list(run.participations.filter(status=Participation.Status.GOING)
+                         .order_by("-joined_at", "-pk"))
+            if run.capacity is None or len(going) <= run.capacity:
+                return run._fill_places(), []
+            moved_back = going[: len(going) - run.capacity]
+            Participation.objects.filter(pk__in=[p.pk for p in moved_back]).update(
+                status=Participation.Status.WAITLISTED
+            )
+            return [], list(reversed(moved_back))
+
+    def _fill_places(self):
+        """Promotes the first on the waitlist into free places. Call under the lock."""
+        waiting = self.participations.filter(status=Participation.Status.WAITLISTED)
+        if self.capacity is not None:
+            going = self.participations.filter(status=Participation.Status.GOING).count()
+            waiting = waiting[: max(self.capacity - going, 0)]
+        promoted = list(waiting)
+        Participation.objects.filter(pk__in=[p.pk for p in promoted]).update(
+            status=Participation.Status.GOING
+        )
+        return promoted
+
+    def cancel(self, *, reason="", now=None):
+        """Cancels this run; the run and its list of runners stay, marked cancelled."""
+        if self.is_cancelled:
+            return False
+        self.cancelled_at = now or timezone.now()
+        self.cancel_reason = reason
+        self.save(update_fields=["cancelled_at", "cancel_reason", "updated_at"])
+        return True
+
+    def rest_of_series(self):
+        """This run and the later runs of its series."""
+        if self.series is None:
+            return Run.objects.filter(pk=self.pk)
+        return Run.objects.filter(series=self.series, starts_at__gte=self.starts_at)
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def in_order(self):
+        return self.order_by("joined_at", "pk")
+
+
+class Participation(models.Model):
+    class Status(models.TextChoices):
+        GOING = "going", _("Going")
+        WAITLISTED = "waitlisted", _("On the waitlist")
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="participations")
+    runner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices)
+    # When the runner joined: first come, first served on the waitlist.
+    joined_at = models.DateTimeField(default=timezone.now)
+    # Set when the runner links their own Strava activity to the run (the Strava issue).
+    attended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["joined_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "runner"], name="one_participation_per_runner"),
+        ]
+        indexes = [
+            # Counting and ordering a run's going and waiting runners.
+            models.Index(fields=["run", "status", "joined_at"], name="participation_run_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.runner} → {self.run}"
+
+    @property
+    def is_going(self):
+        return self.status == self.Status.GOING
+
+    def waitlist_position(self):
+        """1 for the first in line; None when going."""
+        if self.is_going:
+            return None
+        ahead = Participation.objects.filter(
+            run_id=self.run_id, status=self.Status.WAITLISTED
+        ).filter(Q(joined_at__lt=self.joined_at) | Q(joined_at=self.joined_at, pk__lt=self.pk))
+        return ahead.count() + 1
