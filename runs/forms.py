@@ -79,13 +79,14 @@ class RunForm(forms.ModelForm):
         help_text=_("Most runners who can go. Empty means no limit; when it is full, "
                     "runners join a waitlist."),
     )
+    # No decimal_places here: more digits than the column keeps are rounded in clean_*,
+    # not refused, because a phone's map app copies coordinates with many decimals.
     latitude = forms.DecimalField(
-        label=_("Latitude"), required=False, min_value=-90, max_value=90, decimal_places=5,
-        max_digits=8, widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        label=_("Latitude"), required=False, min_value=-90, max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     longitude = forms.DecimalField(
         label=_("Longitude"), required=False, min_value=-180, max_value=180,
-        decimal_places=5, max_digits=8,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         help_text=_("Optional. With both, the run page links to the spot on OpenStreetMap."),
     )
@@ -111,8 +112,6 @@ class RunForm(forms.ModelForm):
         return starts_at
 
     def clean_latitude(self):
-        # More digits than the column keeps are rounded, not refused: a phone's map app
-        # copies coordinates with many decimals.
         value = self.cleaned_data["latitude"]
         return None if value is None else round(value, 5)
 

@@ -179,7 +179,7 @@ def run_edit(request, run_id):
     closed = _closed_for_changes(request, run)
     if closed:
         return closed
-    time_before = run.starts_at
+    time_before = _to_the_minute(run.starts_at)
     place_before = (run.meeting_point, run.latitude, run.longitude)
     form = RunForm(request.POST or None, instance=run)
     if request.method == "POST" and form.is_valid():
@@ -189,7 +189,7 @@ def run_edit(request, run_id):
             Run.objects.select_for_update().get(pk=run.pk)
             form.save()
             promoted, moved_back = run.apply_capacity()
-        time_changed = run.starts_at != time_before
+        time_changed = _to_the_minute(run.starts_at) != time_before
         place_changed = (run.meeting_point, run.latitude, run.longitude) != place_before
         if time_changed or place_changed:
             emails.send_changed(run, _runners_of(run), time_changed=time_changed,
@@ -206,6 +206,12 @@ def run_edit(request, run_id):
                       cancel_form=CancelForm())
 
 
+def _to_the_minute(moment):
+    # The form shows minutes; a start saved with seconds (from the admin) is not "moved"
+    # by an edit that keeps the minute.
+    return moment.replace(second=0, microsecond=0)
+
+
 @require_POST
 @login_required
 def cancel(request, run_id):
@@ -215,8 +221,8 @@ def cancel(request, run_id):
         return closed
     form = CancelForm(request.POST)
     if not form.is_valid():
-        return _form_page(request, "runs/run_edit.html", RunForm(instance=run), run=run,
-                          cancel_form=form)
+        context = {"form": RunForm(instance=run), "run": run, "cancel_form": form}
+        return render(request, "runs/run_edit.html", context, status=400)
     now = timezone.now()
     runs = run.rest_of_series() if form.cleaned_data["whole_series"] else [run]
     cancelled = []

@@ -3,13 +3,32 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from runs.management.commands.load_demo_data import DEMO_PASSWORD
+from runs.models import Participation, Run
 
 
 def test_demo_data_loads_once(db):
     call_command("load_demo_data")
+    users, runs = User.objects.count(), Run.objects.count()
     call_command("load_demo_data")
-    assert User.objects.count() == 2
+    assert (User.objects.count(), Run.objects.count()) == (users, runs)
     assert User.objects.get(email="runner@demo.join.run").check_password(DEMO_PASSWORD)
+    assert User.objects.get(email="organiser@demo.join.run").check_password(DEMO_PASSWORD)
+
+
+def test_demo_data_is_a_living_site(client, db):
+    call_command("load_demo_data")
+    upcoming = Run.objects.upcoming().with_counts()
+    assert 8 <= len(upcoming) <= 12
+    series = [run for run in upcoming if run.series]
+    assert len(series) >= 3 and len({run.series for run in series}) == 1
+    assert any(run.capacity and run.going_count == run.capacity and run.waiting_count
+               for run in upcoming)
+    assert any(run.is_cancelled for run in upcoming)
+    assert Participation.objects.filter(runner__email="runner@demo.join.run").exists()
+    page = client.get("/runs/").content.decode()
+    assert "Tuesday river loop" in page
+    assert "Full, 2 waiting" in page
+    assert "Cancelled" in page
 
 
 def test_demo_data_refuses_production(db, settings):

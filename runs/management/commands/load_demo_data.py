@@ -1,30 +1,111 @@
 """Demo data for a local run: `make run` calls this every time; it creates what is
 missing and leaves the rest alone."""
 
+import uuid
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
+from runs.models import Run
 
 DEMO_PASSWORD = "run-together-demo"
 DEMO_ACCOUNTS = [
     ("runner@demo.join.run", "Demo runner"),
     ("organiser@demo.join.run", "Demo organiser"),
 ]
+# Fellow runners, so lists and waitlists look lived in. They cannot log in.
+DEMO_RUNNERS = ["Maja", "Luka", "Nina", "Tim", "Eva", "Jure"]
+
+# (days from today, hour, minute, title, meeting point, km, pace, capacity, description)
+DEMO_RUNS = [
+    (1, 7, 0, "Sunrise 5K", "Prešeren Square, by the statue", "5", (330, 390), None,
+     "An easy loop along the river before work. Coffee afterwards for whoever wants one."),
+    (2, 18, 30, "Rožnik hill repeats", "Tivoli park, main entrance", "8", (300, 345), 12,
+     "Four climbs up Rožnik with a jog down. Bring a head torch."),
+    (3, 9, 0, "Beginners' run-walk", "Kongresni trg", "4", (420, 540), 3,
+     "Run a minute, walk a minute. Nobody is left behind."),
+    (4, 17, 0, "Barje long flat run", "Ljubljanica at Špica", "16", (330, 360), 20,
+     "Flat and steady over the marshes. Water stop at 8 km."),
+    (5, 10, 0, "Šmarna gora trail", "Tacen, bus stop", "12.5", (360, 450), 15,
+     "Trail shoes help. We regroup at the top."),
+    (9, 19, 0, "Track intervals", "Stadium Kodeljevo", "10", (240, 300), 25, ""),
+]
+SERIES_RUNS = 4  # the weekly "Tuesday river loop"
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts (idempotent). Never for production: the password is public."
+    help = "Create demo accounts and runs (idempotent). Never for production: the password " \
+           "is public."
 
     def handle(self, *args, **options):
         if settings.HTTPS:
             raise CommandError("Refusing to load demo data with HTTPS=true (production).")
+        with transaction.atomic():
+            created = self.create_accounts()
+            runs = self.create_runs()
+        self.stdout.write(
+            f"Demo data: {created} account(s) created, {runs} upcoming run(s) created. Log in "
+            f"as {DEMO_ACCOUNTS[0][0]} or {DEMO_ACCOUNTS[1][0]} with the password "
+            f"{DEMO_PASSWORD}."
+        )
+
+    def create_accounts(self):
         created = 0
         for email, display_name in DEMO_ACCOUNTS:
             if not User.objects.filter(email=email).exists():
                 User.objects.create_user(email, DEMO_PASSWORD, display_name=display_name)
                 created += 1
-        self.stdout.write(
-            f"Demo data: {created} account(s) created, {len(DEMO_ACCOUNTS) - created} already "
-            f"there. Log in as {DEMO_ACCOUNTS[0][0]} with the password {DEMO_PASSWORD}."
-        )
+        for name in DEMO_RUNNERS:
+            email = f"{name.lower()}@demo.join.run"
+            if not User.objects.filter(email=email).exists():
+                User.objects.create_user(email, None, display_name=name)
+                created += 1
+        return created
+
+    def create_runs(self):
+        """About ten upcoming runs, unless the demo organiser already has some: dates are
+        relative to today, so a later `make run` tops them up once they are past."""
+        organiser = User.objects.get(email=DEMO_ACCOUNTS[1][0])
+        if Run.objects.filter(organiser=organiser).upcoming().exists():
+            return 0
+        today = timezone.localdate()
+
+        def at(days, hour, minute):
+            day = today + timedelta(days=days)
+            return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+        runs = []
+        for days, hour, minute, title, place, km, pace, capacity, text in DEMO_RUNS:
+            runs.append(Run.objects.create(
+                organiser=organiser, title=title, meeting_point=place,
+                starts_at=at(days, hour, minute), distance_km=Decimal(km),
+                pace_min=pace[0], pace_max=pace[1], capacity=capacity, description=text,
+                latitude=Decimal("46.05108"), longitude=Decimal("14.50513"),
+            ))
+        series = uuid.uuid4()
+        next_tuesday = (1 - today.weekday()) % 7 or 7
+        for week in range(SERIES_RUNS):
+            runs.append(Run.objects.create(
+                organiser=organiser, title="Tuesday river loop", series=series,
+                meeting_point="Cobblers' Bridge", starts_at=at(next_tuesday + 7 * week, 18, 0),
+                distance_km=Decimal("7.5"), pace_min=330, pace_max=375, capacity=30,
+                description="Our weekly social run along the Ljubljanica. All welcome.",
+            ))
+        fellow_runners = list(User.objects.filter(email__in=[
+            f"{name.lower()}@demo.join.run" for name in DEMO_RUNNERS]).order_by("pk"))
+        # The beginners' run (3 places) is full with a waitlist.
+        for runner in fellow_runners[:5]:
+            runs[2].join(runner)
+        for runner in fellow_runners[:4]:
+            runs[1].join(runner)
+            runs[6].join(runner)
+        runs[4].join(fellow_runners[5])
+        runs[6].join(User.objects.get(email=DEMO_ACCOUNTS[0][0]))
+        runs[5].cancel(reason="The stadium is closed for a competition.")
+        return len(runs)
+
