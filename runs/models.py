@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,14 @@ def format_pace(seconds):
     return f"{minutes}:{seconds:02d}"
 
 
+def _count_of(status):
+    participations = (
+        Participation.objects.filter(run=models.OuterRef("pk"), status=status)
+        .order_by().values("run").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(models.Subquery(participations), 0)
+
+
 class RunQuerySet(models.QuerySet):
     def upcoming(self, now=None):
         return self.filter(starts_at__gte=now or timezone.now()).order_by("starts_at", "pk")
@@ -56,10 +65,10 @@ class RunQuerySet(models.QuerySet):
         return self.filter(cancelled_at__isnull=True)
 
     def with_counts(self):
-        return self.annotate(
-            going_count=Count("participations", filter=Q(participations__status="going")),
-            waiting_count=Count("participations", filter=Q(participations__status="waitlisted")),
-        )
+        """Adds going_count and waiting_count. Correlated subqueries, not a join with
+        GROUP BY: the paginator's COUNT(*) then leaves them out, and each page row's
+        counts come straight from the participation index."""
+        return self.annotate(going_count=_count_of("going"), waiting_count=_count_of("waitlisted"))
 
 
 class Run(models.Model):
