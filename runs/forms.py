@@ -171,9 +171,8 @@ class CancelForm(forms.Form):
 
 
 class RunFilterForm(forms.Form):
-    """The run list's filters, from the query string."""
+    """The run list's filters, from the query string (``past`` is read by the view)."""
 
-    past = forms.BooleanField(required=False)
     date_from = forms.DateField(required=False, label=_("From"))
     date_to = forms.DateField(required=False, label=_("To"))
     min_km = forms.DecimalField(required=False, label=_("Min km"), min_value=0,
@@ -188,6 +187,19 @@ class RunFilterForm(forms.Form):
     def __init__(self, query):
         data = {self.PARAMS.get(key, key): value for key, value in query.items()}
         super().__init__(data)
+
+    def _in_calendar(self, name):
+        # The day's midnight in the site's zone, and the day after, must exist in UTC.
+        day = self.cleaned_data[name]
+        if day and not 1900 <= day.year < 9999:
+            raise ValidationError(_("Enter a date between the years 1900 and 9998."))
+        return day
+
+    def clean_date_from(self):
+        return self._in_calendar("date_from")
+
+    def clean_date_to(self):
+        return self._in_calendar("date_to")
 
     def clean_pace(self):
         """ "5:45" (one pace) or "5:30-6:00" (a band) -> (fastest, slowest) seconds."""

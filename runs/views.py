@@ -49,7 +49,8 @@ def home(request):
 
 def run_list(request):
     filters = RunFilterForm(request.GET)
-    past = filters.is_valid() and filters.cleaned_data["past"]
+    # Read on its own, so a bad filter on the archive still shows the archive.
+    past = request.GET.get("past", "").lower() not in ("", "0", "false")
     runs = Run.objects.past() if past else Run.objects.upcoming()
     status = 200
     if filters.is_valid():
