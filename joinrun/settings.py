@@ -170,6 +170,8 @@ LANGUAGES = [("en", "English"), ("sl", "Slovenščina")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+# How runs show their day and time, per language (joinrun/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["joinrun.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -62,7 +62,7 @@ class RunForm(forms.ModelForm):
     starts_at = forms.DateTimeField(
         label=_("Starts at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Day and time in the club's time zone."),
+        help_text=_("Day and time, in local time."),
     )
     distance_km = forms.DecimalField(
         label=_("Distance (km)"), min_value=Decimal(str(MIN_DISTANCE_KM)),
@@ -76,7 +76,7 @@ class RunForm(forms.ModelForm):
     )
     capacity = forms.IntegerField(
         label=_("Capacity"), required=False, min_value=1, max_value=MAX_CAPACITY,
-        help_text=_("Most runners who can go. Empty means no limit; when it is full, "
+        help_text=_("How many runners can go at most. Empty means no limit; when it is full, "
                     "runners join a waitlist."),
     )
     # No decimal_places here: more digits than the column keeps are rounded in clean_*,

@@ -3,8 +3,9 @@
 import copy
 import functools
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from joinrun.mail import site_url
@@ -63,7 +64,9 @@ def erase_organised_runs(user):
         runners = [p.runner for p in run.participations.select_related("runner")
                    if p.runner_id != user.pk]
         if not run.is_cancelled and runners:
-            run.cancel_reason = str(_("The organiser closed their account."))
+            # In the site's language, like the email it goes into.
+            with translation.override(settings.LANGUAGE_CODE):
+                run.cancel_reason = str(_("The organiser closed their account."))
             # The email goes out only if the whole erasure commits.
             transaction.on_commit(
                 functools.partial(emails.send_cancelled, copy.copy(run), runners, deleted=True)
@@ -85,7 +88,7 @@ def erase_participations(user):
             transaction.on_commit(functools.partial(emails.send_promoted, promoted))
 
 
-UNTIL_DELETED = _("Until you delete your account.")
+UNTIL_LEFT = _("Until you leave the run or delete your account.")
 
 SECTIONS = [
     Section(
@@ -114,20 +117,20 @@ SECTIONS = [
                 _("To keep your place on a run or its waitlist, and to email you when it "
                   "changes. The organiser and the run's other runners see your display "
                   "name; everyone else sees only a count."),
-                _("Until you leave the run or delete your account."),
+                UNTIL_LEFT,
             ),
             PersonalField(
                 "runs.Participation", "status",
-                _("Whether you are going or on the waitlist."), UNTIL_DELETED,
+                _("Whether you are going or on the waitlist."), UNTIL_LEFT,
             ),
             PersonalField(
                 "runs.Participation", "joined_at",
-                _("First come, first served: the waitlist's order."), UNTIL_DELETED,
+                _("First come, first served: the waitlist's order."), UNTIL_LEFT,
             ),
             PersonalField(
                 "runs.Participation", "attended_at",
                 _("That you ran it, when you link your own Strava activity to the run."),
-                UNTIL_DELETED,
+                UNTIL_LEFT,
             ),
         ),
         export_for=export_participations,

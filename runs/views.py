@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -117,7 +116,8 @@ def join(request, run_id):
         messages.success(request, _("You're going. See you there!"))
     else:
         messages.info(request, _("The run is full, so you're #%(position)s on the waitlist. "
-                                 "If a place opens up, you move up at once and we email you.")
+                                 "When a place opens up for you, you're moved onto the run at "
+                                 "once and we email you.")
                       % {"position": participation.waitlist_position()})
     return redirect(run)
 
@@ -150,11 +150,12 @@ def run_new(request):
                 run.organiser, run.starts_at, run.series = request.user, starts_at, series
                 run.save()
                 runs.append(run)
-        messages.success(request, ngettext(
-            "Your run is created.",
-            "Your %(count)s runs are created, one a week. Each is joined separately.",
-            len(runs),
-        ) % {"count": len(runs)})
+        if len(runs) == 1:
+            messages.success(request, _("Your run is created."))
+        else:
+            messages.success(request, _(
+                "Your %(count)s runs are created, one a week. Each is joined separately."
+            ) % {"count": len(runs)})
         return redirect(runs[0])
     return _form_page(request, "runs/run_form.html", form)
 
@@ -235,11 +236,12 @@ def cancel(request, run_id):
                 cancelled.append((each, _runners_of(each)))
     for each, runners in cancelled:
         emails.send_cancelled(each, runners)
-    messages.success(request, ngettext(
-        "The run is cancelled; everyone going or waiting has been emailed.",
-        "%(count)s runs are cancelled; everyone going or waiting has been emailed.",
-        len(cancelled),
-    ) % {"count": len(cancelled)})
+    if len(cancelled) == 1:
+        messages.success(request, _("The run is cancelled; everyone going or waiting has been "
+                                    "emailed."))
+    else:
+        messages.success(request, _("%(count)s runs are cancelled; everyone going or waiting "
+                                    "has been emailed.") % {"count": len(cancelled)})
     return redirect(run)
 
 
