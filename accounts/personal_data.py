@@ -5,15 +5,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from joinrun.personal_data import PersonalField, Section
+from joinrun.personal_data import PersonalField, Section, iso
 
 from .models import Session, User
 
 UNTIL_DELETED = _("Until you delete your account.")
-
-
-def _iso(value):
-    return value.isoformat() if value else None
 
 
 def export_account(user):
@@ -21,14 +17,14 @@ def export_account(user):
         "email": user.email,
         "display_name": user.display_name,
         "has_password": user.has_usable_password(),
-        "date_joined": _iso(user.date_joined),
-        "last_login": _iso(user.last_login),
+        "date_joined": iso(user.date_joined),
+        "last_login": iso(user.last_login),
         "is_active": user.is_active,
         "is_staff": user.is_staff,
         "is_superuser": user.is_superuser,
         "groups": sorted(user.groups.values_list("name", flat=True)),
         "user_permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
-        "processing_restricted_at": _iso(user.processing_restricted_at),
+        "processing_restricted_at": iso(user.processing_restricted_at),
     }
 
 
@@ -43,7 +39,7 @@ def erase_account(user):
 def export_sessions(user):
     # When each signed-in browser's session ends; never the session key itself.
     live = Session.objects.filter(user=user, expire_date__gt=timezone.now())
-    return [{"signed_in_until": _iso(s.expire_date)} for s in live.order_by("expire_date")]
+    return [{"signed_in_until": iso(s.expire_date)} for s in live.order_by("expire_date")]
 
 
 def erase_sessions(user):
@@ -53,7 +49,7 @@ def erase_sessions(user):
 def export_staff_actions(user):
     entries = LogEntry.objects.filter(user=user).order_by("action_time")
     return [
-        {"at": _iso(e.action_time), "object": e.object_repr, "change": e.get_change_message()}
+        {"at": iso(e.action_time), "object": e.object_repr, "change": e.get_change_message()}
         for e in entries
     ]
 

@@ -26,6 +26,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from joinrun import personal_data
+from joinrun.views import render_form
 
 from . import emails, throttle
 from .forms import (
@@ -87,12 +88,6 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _render_form(request, template, form, **context):
-    """The page with its form: 200 when fresh, 400 when a submitted form has errors."""
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, template, {"form": form, **context}, status=status)
-
-
 @sensitive_post_parameters("password")
 @never_cache
 def signup(request):
@@ -107,7 +102,7 @@ def signup(request):
                 request, _("Welcome to join run, %(name)s!") % {"name": user.display_name}
             )
             return _go_on(request)
-    return _render_form(request, "accounts/signup.html", form, next=_next_url(request))
+    return render_form(request, "accounts/signup.html", form, next=_next_url(request))
 
 
 @sensitive_post_parameters("password")
@@ -132,7 +127,7 @@ def login_view(request):
             return _go_on(request)
         if form.has_error("__all__", "invalid_login"):
             throttle.record_failed_login(request, email)
-    return _render_form(request, "accounts/login.html", form, next=next_url)
+    return render_form(request, "accounts/login.html", form, next=next_url)
 
 
 @require_POST
@@ -167,7 +162,7 @@ def password_reset(request):
             # The same answer whether or not an account exists, so the page cannot be
             # used to find out who has one.
             return redirect("accounts:password_reset_sent")
-    return _render_form(request, "accounts/password_reset.html", form)
+    return render_form(request, "accounts/password_reset.html", form)
 
 
 def password_reset_sent(request):
@@ -199,7 +194,7 @@ def password_reset_confirm(request):
             # Whoever had the old password is signed out everywhere.
             Session.objects.filter(user=user).delete()
         return redirect("accounts:password_reset_complete")
-    return _render_form(request, "accounts/password_reset_confirm.html", form)
+    return render_form(request, "accounts/password_reset_confirm.html", form)
 
 
 def password_reset_complete(request):
@@ -301,7 +296,7 @@ def delete(request):
         return render(request, "accounts/deleted.html")
     if form.has_error("confirmation", "password_incorrect"):
         throttle.record_failed_password_check(request.user)
-    return _render_form(request, "accounts/delete.html", form)
+    return render_form(request, "accounts/delete.html", form)
 
 
 def admin_login(request, extra_context=None):

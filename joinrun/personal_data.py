@@ -33,6 +33,11 @@ class Section:
     erase_for: Callable[[Any], None]
 
 
+def iso(moment):
+    """A date and time for the export, or None."""
+    return moment.isoformat() if moment else None
+
+
 _sections: dict[str, Section] = {}
 
 

@@ -4,6 +4,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 
+def render_form(request, template, form, **context):
+    """The page with its form: 200 when fresh, 400 when a submitted form has errors."""
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, template, {"form": form, **context}, status=status)
+
+
 @never_cache
 def healthz(request):
     """200 when the app and its database answer; load balancers poll this."""

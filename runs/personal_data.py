@@ -9,21 +9,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from joinrun.mail import site_url
-from joinrun.personal_data import PersonalField, Section
+from joinrun.personal_data import PersonalField, Section, iso
 
 from . import emails
 from .models import Participation, Run
-
-
-def _iso(value):
-    return value.isoformat() if value else None
 
 
 def export_organised_runs(user):
     return [
         {
             "title": run.title,
-            "starts_at": _iso(run.starts_at),
+            "starts_at": iso(run.starts_at),
             "meeting_point": run.meeting_point,
             "latitude": run.latitude,
             "longitude": run.longitude,
@@ -32,9 +28,9 @@ def export_organised_runs(user):
             "capacity": run.capacity,
             "description": run.description,
             "weekly_series": str(run.series) if run.series else None,
-            "cancelled_at": _iso(run.cancelled_at),
+            "cancelled_at": iso(run.cancelled_at),
             "cancel_reason": run.cancel_reason,
-            "created_at": _iso(run.created_at),
+            "created_at": iso(run.created_at),
             "url": site_url(run.get_absolute_url()),
         }
         for run in Run.objects.filter(organiser=user).order_by("starts_at", "pk")
@@ -46,10 +42,10 @@ def export_participations(user):
     return [
         {
             "run": p.run.title,
-            "starts_at": _iso(p.run.starts_at),
+            "starts_at": iso(p.run.starts_at),
             "status": p.status,
-            "joined_at": _iso(p.joined_at),
-            "attended_at": _iso(p.attended_at),
+            "joined_at": iso(p.joined_at),
+            "attended_at": iso(p.attended_at),
             "url": site_url(p.run.get_absolute_url()),
         }
         for p in participations.order_by("run__starts_at", "pk")

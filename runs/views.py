@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from joinrun.views import render_form
 
 from . import calendar, emails
 from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm
@@ -157,30 +158,26 @@ def run_new(request):
                 "Your %(count)s runs are created, one a week. Each is joined separately."
             ) % {"count": len(runs)})
         return redirect(runs[0])
-    return _form_page(request, "runs/run_form.html", form)
+    return render_form(request, "runs/run_form.html", form)
 
 
-def _form_page(request, template, form, **context):
-    status = 400 if form.errors else 200
-    return render(request, template, {"form": form, **context}, status=status)
-
-
-def _closed_for_changes(request, run):
+def _open_run_for_organiser(request, run_id):
+    """(run, None) when the organiser may still change the run, else (run, a 409 page)."""
+    run = _get_run_for_organiser(request, run_id)
     if run.is_cancelled:
-        return _detail_page(request, run.pk, status=409,
-                            error=_("This run is cancelled and can no longer be changed."))
-    if run.has_started():
-        return _detail_page(request, run.pk, status=409,
-                            error=_("This run has started and can no longer be changed."))
-    return None
+        error = _("This run is cancelled and can no longer be changed.")
+    elif run.has_started():
+        error = _("This run has started and can no longer be changed.")
+    else:
+        return run, None
+    return run, _detail_page(request, run.pk, status=409, error=error)
 
 
 @login_required
 def run_edit(request, run_id):
-    run = _get_run_for_organiser(request, run_id)
-    closed = _closed_for_changes(request, run)
-    if closed:
-        return closed
+    run, refusal = _open_run_for_organiser(request, run_id)
+    if refusal:
+        return refusal
     time_before = _to_the_minute(run.starts_at)
     place_before = (run.meeting_point, run.latitude, run.longitude)
     form = RunForm(request.POST or None, instance=run)
@@ -204,7 +201,7 @@ def run_edit(request, run_id):
         return redirect(run)
     if request.method == "POST":
         run.refresh_from_db()  # undo the invalid values the form applied
-    return _form_page(request, "runs/run_edit.html", form, run=run,
+    return render_form(request, "runs/run_edit.html", form, run=run,
                       cancel_form=CancelForm())
 
 
@@ -217,10 +214,9 @@ def _to_the_minute(moment):
 @require_POST
 @login_required
 def cancel(request, run_id):
-    run = _get_run_for_organiser(request, run_id)
-    closed = _closed_for_changes(request, run)
-    if closed:
-        return closed
+    run, refusal = _open_run_for_organiser(request, run_id)
+    if refusal:
+        return refusal
     form = CancelForm(request.POST)
     if not form.is_valid():
         context = {"form": RunForm(instance=run), "run": run, "cancel_form": form}
