@@ -197,9 +197,11 @@ class Run(models.Model):
 
     def join(self, user, *, now=None):
         """Puts ``user`` on the run, or on its waitlist when it is full."""
-        now = now or timezone.now()
         with transaction.atomic():
             run = self._locked()
+            # Read the clock under the lock: joined_at orders the waitlist, so it must
+            # follow the order in which joins got the lock.
+            now = now or timezone.now()
             if run.is_cancelled:
                 raise RunClosed(_("This run has been cancelled."))
             if run.has_started(now):
@@ -210,8 +212,6 @@ class Run(models.Model):
             going = run.participations.filter(status=Participation.Status.GOING).count()
             full = run.capacity is not None and going >= run.capacity
             status = Participation.Status.WAITLISTED if full else Participation.Status.GOING
-            # joined_at is taken under the lock, so it orders the waitlist exactly as the
-            # joins were served.
             return Participation.objects.create(run=run, runner=user, status=status,
                                                 joined_at=now)
 

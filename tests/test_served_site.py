@@ -2,70 +2,33 @@
 file and the file cache shared by the workers, reached over real HTTP."""
 
 import re
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import PASSWORD, production_env
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.served import free_port, gunicorn, manage
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("site")
-    port = free_port()
     env = production_env(
         SECRET_KEY="served-site-test-" + "s3cret" * 10,
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
         CACHE_URL=f"filecache://{tmp / 'cache'}",
         EMAIL_URL="consolemail://",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_BIND=f"127.0.0.1:{free_port()}",
         WEB_CONCURRENCY="3",
         DJANGO_SUPERUSER_PASSWORD=PASSWORD,
     )
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"],
-                    ["createsuperuser", "--noinput", "--email", "staff@example.com"]):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True, capture_output=True)
+    manage(env, "migrate", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    manage(env, "createsuperuser", "--noinput", "--email", "staff@example.com")
     log_path = tmp / "gunicorn.log"
-    with open(log_path, "w+") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "joinrun/gunicorn.conf.py"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(base, server, log_path)
-            yield base, log_path
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-
-
-def wait_until_healthy(base, server, log_path):
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
-        time.sleep(0.2)
+    with gunicorn(env, log_path) as base:
+        yield base, log_path
 
 
 def failed_login(base):

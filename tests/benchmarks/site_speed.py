@@ -1,0 +1,439 @@
+"""How fast join run serves its pages, as production serves them.
+
+    make bench        (or: .venv/bin/python tests/benchmarks/site_speed.py)
+
+Seeds a fresh SQLite database in a temporary folder with 1,000 upcoming runs and one run with
+200 runners, serves it with gunicorn (joinrun/gunicorn.conf.py, joinrun.settings from the
+environment) and loads each page from a second process: wrk when /usr/bin/wrk exists, else a
+small Python load generator. Prints requests/s and latency per page beside the trivial
+/healthz, the SQL queries each page makes at two sizes, and what a first visit to /runs/
+transfers. It prints figures and marks the targets PASS or MISS; it always exits 0, because
+figures depend on the machine and belong in a review, not in CI.
+
+Tunables (environment): BENCH_SECONDS (10 per page), BENCH_CONNECTIONS (8),
+WEB_CONCURRENCY (gunicorn workers, 2).
+"""
+
+import gzip
+import http.client
+import json
+import logging
+import math
+import os
+import platform
+import re
+import secrets
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a file, the project root is not on the path
+    sys.path.insert(0, str(ROOT))
+
+RUNS = 1000
+BIG_RUN_RUNNERS = 200
+BIG_RUN_CAPACITY = 150  # so the big run has a waitlist as well as a list of names
+SMALL_RUNS = 10
+WRK = "/usr/bin/wrk"
+KB = 1000
+
+RUNS_PAGE_TARGET = 0.5  # × the /healthz rate
+RUN_PAGE_TARGET = 0.4
+FIRST_VISIT_TARGET_KB = 25
+
+
+def main():
+    seconds = float(os.environ.get("BENCH_SECONDS", "10"))
+    connections = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+    workers = os.environ.get("WEB_CONCURRENCY", "2")
+    with tempfile.TemporaryDirectory(prefix="joinrun-bench-") as tmp:
+        tmp = Path(tmp)
+        env = setup_django(tmp, workers)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        # STATIC_ROOT is fixed in settings (the project's staticfiles/, as for `make run`).
+        call_command("collectstatic", interactive=False, verbosity=0)
+        big_run, viewer = seed_small()
+        queries_small = count_queries(big_run, viewer)
+        seed_the_rest(big_run)
+        queries_seeded = count_queries(big_run, viewer)
+        from django.db import connections as databases
+
+        databases.close_all()
+
+        from tests.served import gunicorn
+
+        run_page = f"/runs/{big_run.pk}/"
+        pages = [("/healthz", "/healthz"), ("/", "/"), ("/runs/", "/runs/"),
+                 (run_page, f"{run_page} (run page, {BIG_RUN_RUNNERS} runners)")]
+        with gunicorn(env, tmp / "gunicorn.log") as base:
+            first_visit = fetch_first_visit(base, "/runs/")
+            load = {}
+            for path, _ in pages:
+                load[path] = load_page(base + path, seconds, connections)
+            errors = gunicorn_errors(tmp / "gunicorn.log")
+
+    print_report(
+        workers=workers, seconds=seconds, connections=connections, pages=pages, load=load,
+        queries=(queries_small, queries_seeded), first_visit=first_visit, errors=errors,
+    )
+
+
+def setup_django(tmp, workers):
+    """joinrun.settings from the environment as production reads it, in this process and
+    for gunicorn; returns gunicorn's environment."""
+    from tests.served import free_port
+
+    for name in ("DEBUG", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="joinrun.settings",
+        ENV_FILE="/nonexistent",
+        SECRET_KEY="bench-" + secrets.token_urlsafe(40),
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        CACHE_URL=f"filecache://{tmp / 'cache'}",
+        EMAIL_URL="consolemail://",
+        GUNICORN_BIND=f"127.0.0.1:{free_port()}",
+        WEB_CONCURRENCY=workers,
+    )
+    import django
+
+    django.setup()
+    # The access log is for gunicorn's workers; here it would only interleave the report.
+    logging.getLogger("joinrun.access").setLevel(logging.WARNING)
+    return dict(os.environ)
+
+
+# Seeding
+
+
+def seed_small():
+    """The small size: SMALL_RUNS upcoming runs; the first is the "big run", with one
+    runner, who is also the signed-in viewer. Returns (big run, viewer)."""
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+    from runs.models import Participation
+
+    unusable = make_password(None)  # nobody logs in with a password, so none is hashed
+    organiser = User.objects.create(email="organiser@example.com", display_name="Organiser",
+                                    password=unusable)
+    User.objects.bulk_create(
+        User(email=f"runner{i:03d}@example.com", display_name=f"Runner {i:03d}",
+             password=unusable)
+        for i in range(1, BIG_RUN_RUNNERS + 1)
+    )
+    runs = create_runs(organiser, range(SMALL_RUNS))
+    big_run = runs[0]
+    big_run.capacity = BIG_RUN_CAPACITY
+    big_run.save(update_fields=["capacity"])
+    viewer = User.objects.get(email="runner001@example.com")
+    Participation.objects.create(run=big_run, runner=viewer, status="going",
+                                 joined_at=big_run.created_at)
+    return big_run, viewer
+
+
+def seed_the_rest(big_run):
+    """Grows the small size to RUNS runs, the big run to BIG_RUN_RUNNERS runners, and gives
+    the other runs a few runners each, so every count on a list page has rows to count."""
+    from accounts.models import User
+    from runs.models import Participation, Run
+
+    organiser = User.objects.get(email="organiser@example.com")
+    create_runs(organiser, range(SMALL_RUNS, RUNS))
+    runners = list(User.objects.filter(email__startswith="runner").order_by("email"))
+    joined = big_run.created_at
+    rows = [
+        Participation(run=big_run, runner=runner,
+                      status="going" if place <= BIG_RUN_CAPACITY else "waitlisted",
+                      joined_at=joined + timedelta(seconds=place))
+        for place, runner in enumerate(runners[1:], start=2)
+    ]
+    for number, run in enumerate(Run.objects.exclude(pk=big_run.pk)):
+        for offset in range(number % 6):
+            rows.append(Participation(run=run, runner=runners[(number + offset) % len(runners)],
+                                      status="going", joined_at=joined))
+    Participation.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def create_runs(organiser, numbers):
+    from django.utils import timezone
+
+    from runs.models import Run
+
+    start = (timezone.now() + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    return Run.objects.bulk_create(
+        Run(organiser=organiser, title=f"Evening run {number + 1}",
+            description="Easy pace, coffee afterwards.",
+            starts_at=start + timedelta(hours=number), meeting_point="Cobblers' Bridge",
+            distance_km=Decimal(5 + number % 16), pace_min=300 + number % 4 * 15,
+            pace_max=360 + number % 4 * 15, capacity=None if number % 3 == 0 else 20)
+        for number in numbers
+    )
+
+
+# SQL queries, in this process
+
+
+def count_queries(big_run, viewer):
+    """{(viewer kind, path): queries} for each page, anonymous and signed in."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    visitors = {"anonymous": Client(SERVER_NAME="127.0.0.1")}
+    visitors["signed in"] = Client(SERVER_NAME="127.0.0.1")
+    visitors["signed in"].force_login(viewer)
+    counts = {}
+    for kind, client in visitors.items():
+        for path in ("/", "/runs/", f"/runs/{big_run.pk}/"):
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} answered {response.status_code} to {kind}")
+            counts[kind, path] = len(captured.captured_queries)
+    return counts
+
+
+# Bytes of a first visit
+
+
+class LinkedFiles(HTMLParser):
+    """What a browser fetches after the HTML: stylesheets, icons, scripts, images."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "link" and attrs.get("href") and attrs.get("rel") in (
+            "stylesheet", "icon", "apple-touch-icon", "manifest", "preload", "modulepreload",
+        ):
+            self.urls.append(attrs["href"])
+        elif tag in ("script", "img") and attrs.get("src"):
+            self.urls.append(attrs["src"])
+
+
+def fetch(base, path):
+    """GET with Accept-Encoding: gzip, as a browser would: (status, headers, body as sent)."""
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        response = connection.getresponse()
+        body = response.read()  # http.client leaves the body compressed
+        head = len(f"HTTP/1.1 {response.status} {response.reason}\r\n\r\n") + sum(
+            len(f"{name}: {value}\r\n") for name, value in response.getheaders()
+        )
+        return response.status, dict(response.getheaders()), head, body
+    finally:
+        connection.close()
+
+
+def fetch_first_visit(base, path):
+    """[(path, status, content encoding, header bytes, body bytes)] for the page and each
+    file it links, then for each file a stylesheet links with url()."""
+    status, headers, head, body = fetch(base, path)
+    files = [(path, status, headers.get("Content-Encoding", "none"), head, len(body))]
+    html = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+    parser = LinkedFiles()
+    parser.feed(html.decode())
+    pending, seen = [urljoin(path, url) for url in parser.urls], {path}
+    while pending:
+        url = pending.pop(0)
+        if url in seen or urlsplit(url).netloc:  # a file from elsewhere would be a bug
+            continue
+        seen.add(url)
+        status, headers, head, body = fetch(base, url)
+        files.append((url, status, headers.get("Content-Encoding", "none"), head, len(body)))
+        if headers.get("Content-Type", "").startswith("text/css"):
+            css = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+            for found in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.decode()):
+                if not found.startswith("data:"):
+                    pending.append(urljoin(url, found))
+    return files
+
+
+# Load
+
+
+def load_page(url, seconds, connections):
+    """{"rate", "p50", "p99" (ms), "failed", "tool"} for ``url`` under load from another
+    process."""
+    if os.path.exists(WRK):
+        return wrk(url, seconds, connections)
+    done = subprocess.run(
+        [sys.executable, __file__, "--load", url, str(seconds), str(connections)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def wrk(url, seconds, connections):
+    threads = min(2, connections)
+    done = subprocess.run(
+        [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency",
+         "-H", "Accept-Encoding: gzip", url],
+        capture_output=True, text=True, check=True,
+    )
+    out = done.stdout
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    return {
+        "tool": f"wrk, {threads} threads",
+        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "p50": wrk_ms(re.search(r"50%\s+([\d.]+\w+)", out)[1]),
+        "p99": wrk_ms(re.search(r"99%\s+([\d.]+\w+)", out)[1]),
+        "failed": int(failed[1]) if failed else 0,
+        "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
+    }
+
+
+def wrk_ms(value):
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def python_load(url, seconds, connections):
+    """The fallback load generator: ``connections`` threads, each reusing its connection
+    while the server keeps it open."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    latencies, failures, lock = [], [0], threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def visitor():
+        mine, failed, connection = [], 0, None
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection(parts.hostname, parts.port,
+                                                            timeout=30)
+                connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                failed += 1
+                if connection is not None:
+                    connection.close()
+                connection = None
+                continue
+            mine.append(time.perf_counter() - started)
+            failed += response.status >= 400
+            if response.will_close:
+                connection.close()
+                connection = None
+        with lock:
+            latencies.extend(mine)
+            failures[0] += failed
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=visitor) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    latencies.sort()
+
+    def percentile(p):
+        if not latencies:
+            return float("nan")
+        return latencies[max(math.ceil(p / 100 * len(latencies)) - 1, 0)] * 1000
+
+    return {"tool": f"Python, {connections} threads", "rate": len(latencies) / elapsed,
+            "p50": percentile(50), "p99": percentile(99), "failed": failures[0],
+            "socket_errors": 0}
+
+
+def gunicorn_errors(log_path):
+    """Lines of gunicorn's log that are neither access lines nor its start and stop."""
+    quiet = re.compile(r"^\d{4}-\d\d-\d\dT\S+Z \S+ GET |Starting gunicorn|Listening at|"
+                       r"Using worker|Booting worker|Handling signal|Worker exiting|"
+                       r"Shutting down")
+    return [line for line in Path(log_path).read_text().splitlines()
+            if line.strip() and not quiet.search(line)]
+
+
+# Report
+
+
+def verdict(ok):
+    return "PASS" if ok else "MISS"
+
+
+def print_report(*, workers, seconds, connections, pages, load, queries, first_visit, errors):
+    import django
+
+    tool = next(iter(load.values()))["tool"]
+    print("join run: site speed")
+    print(f"  server: gunicorn, {workers} workers (joinrun/gunicorn.conf.py), joinrun.settings, "
+          f"SQLite {sqlite3.sqlite_version} (WAL), Django {django.get_version()}, "
+          f"Python {platform.python_version()}, {os.cpu_count()} CPUs")
+    print(f"  data: {RUNS:,} upcoming runs; the run page's run has {BIG_RUN_RUNNERS} runners "
+          f"({BIG_RUN_CAPACITY} going, {BIG_RUN_RUNNERS - BIG_RUN_CAPACITY} waiting)")
+    print(f"  load: {tool}, {connections} connections, {seconds:g} s per page, "
+          "anonymous visitor, from a second process")
+    print()
+    healthz = load["/healthz"]["rate"]
+    targets = {"/runs/": RUNS_PAGE_TARGET, pages[3][0]: RUN_PAGE_TARGET}
+    print(f"  {'page':<36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7} "
+          f"{'× /healthz':>10}   target")
+    for path, label in pages:
+        figures = load[path]
+        ratio = figures["rate"] / healthz
+        target = targets.get(path)
+        goal = f"≥ {target:.2f}  {verdict(ratio >= target)}" if target else ""
+        failed = figures["failed"] + figures["socket_errors"]
+        print(f"  {label:<36} {figures['rate']:>8.1f} {figures['p50']:>8.1f} "
+              f"{figures['p99']:>8.1f} {failed:>7} {ratio:>10.2f}   {goal}")
+    print()
+
+    small, seeded = queries
+    print(f"  SQL queries per page ({SMALL_RUNS} runs, 1 runner → {RUNS:,} runs, "
+          f"{BIG_RUN_RUNNERS} runners)")
+    print(f"  {'page':<36} {'anonymous':>10} {'runner of the big run':>24}")
+    for path, label in pages[1:]:
+        cells = [f"{small[kind, path]} → {seeded[kind, path]}"
+                 for kind in ("anonymous", "signed in")]
+        print(f"  {label:<36} {cells[0]:>10} {cells[1]:>24}")
+    print(f"  {'target: the same count at both sizes':<71}{verdict(small == seeded)}")
+    print()
+
+    print("  First visit to /runs/ (Accept-Encoding: gzip; 1 KB = 1,000 bytes)")
+    print(f"  {'file':<40} {'status':>6} {'encoding':>9} {'body KB':>8} {'with headers':>13}")
+    for path, status, encoding, head, body in first_visit:
+        print(f"  {path:<40} {status:>6} {encoding:>9} {body / KB:>8.1f} "
+              f"{(head + body) / KB:>13.1f}")
+    body_total = sum(body for *_, body in first_visit)
+    total = sum(head + body for *_, head, body in first_visit)
+    print(f"  {'total':<40} {'':>6} {'':>9} {body_total / KB:>8.1f} {total / KB:>13.1f}"
+          f"   target < {FIRST_VISIT_TARGET_KB} KB with headers "
+          f"{verdict(total / KB < FIRST_VISIT_TARGET_KB)}")
+    if errors:
+        print()
+        print("  gunicorn logged errors:")
+        for line in errors[:20]:
+            print("   ", line)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--load"]:
+        url, seconds, connections = sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+        print(json.dumps(python_load(url, seconds, connections)))
+    else:
+        main()

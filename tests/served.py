@@ -1,0 +1,107 @@
+"""The site as production serves it, for tests and benchmarks: ``manage.py`` and gunicorn
+(joinrun/gunicorn.conf.py) in subprocesses with joinrun.settings read from the environment,
+reached over real HTTP, on a database of their own."""
+
+import contextlib
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def manage(env, *args):
+    """Runs ``manage.py`` with ``env``; returns its output, or raises with its errors."""
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+@contextlib.contextmanager
+def fresh_database(tmp_path, databases):
+    """A new, empty database on the backend of ``databases["default"]`` (the suite's
+    settings), as a DATABASE_URL; dropped afterwards.
+
+    SQLite: a file in ``tmp_path``. PostgreSQL: a database named after the suite's test
+    database plus a random suffix, so parallel runs and the suite's own database never meet.
+    """
+    settings = databases["default"]
+    if settings["ENGINE"] == "django.db.backends.sqlite3":
+        yield f"sqlite:///{tmp_path / 'served.sqlite3'}"
+        return
+    import psycopg
+    from psycopg import sql
+
+    # NAME is already the test database's once pytest-django has set that up.
+    test_name = settings.get("TEST", {}).get("NAME") or settings["NAME"]
+    if not test_name.startswith("test_"):
+        test_name = f"test_{test_name}"
+    name = f"{test_name}_served_{secrets.token_hex(4)}"
+    server = {"host": settings["HOST"] or "127.0.0.1", "port": settings["PORT"] or 5432,
+              "user": settings["USER"], "password": settings["PASSWORD"]}
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        # template0, which nobody connects to: copying template1 fails while another
+        # session (a parallel test run) is connected to it.
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0")
+                      .format(sql.Identifier(name)))
+    try:
+        credentials = quote(server["user"], safe="")
+        if server["password"]:
+            credentials += ":" + quote(server["password"], safe="")
+        yield f"postgres://{credentials}@{server['host']}:{server['port']}/{name}"
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            # FORCE: a worker that was killed may not have said goodbye to the server.
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                          .format(sql.Identifier(name)))
+
+
+@contextlib.contextmanager
+def gunicorn(env, log_path):
+    """Serves the site with ``env`` (GUNICORN_BIND must be 127.0.0.1:<port>); yields its base
+    URL once it answers, with gunicorn's output in ``log_path``."""
+    base = "http://" + env["GUNICORN_BIND"]
+    with open(log_path, "w+") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "joinrun/gunicorn.conf.py"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_healthy(base, server, log_path)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def wait_until_healthy(base, server, log_path, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                return
+        # Not listening yet, or a worker still loading Django on a busy machine: its first
+        # answer can take seconds.
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise RuntimeError(f"gunicorn did not start:\n{Path(log_path).read_text()}")
+        time.sleep(0.1)
