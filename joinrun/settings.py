@@ -103,15 +103,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Each worker keeps its connection between requests: opening one (and, on SQLite, running
+# the PRAGMAs above) cost more than the rest of a run page.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The shared cache holds rate-limit counters; a file cache is shared by every worker on
 # one machine. Use Redis or Memcached (CACHE_URL) when there are several machines.
 CACHES = {
     "default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / '.django_cache'}"),
+    # Whole public pages for signed-out visitors (runs/page_cache.py), in each worker's
+    # memory. Kept apart from "default" so pages never push out the rate-limit counters.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "TIMEOUT": 120,
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"

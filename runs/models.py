@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .page_cache import runs_changed
+
 MIN_DISTANCE_KM = 0.5
 MAX_DISTANCE_KM = 250
 FASTEST_PACE = 2 * 60  # seconds per km
@@ -243,6 +245,7 @@ class Run(models.Model):
             Participation.objects.filter(pk__in=[p.pk for p in moved_back]).update(
                 status=Participation.Status.WAITLISTED
             )
+            runs_changed()
             return [], list(reversed(moved_back))
 
     def _fill_places(self):
@@ -255,6 +258,8 @@ class Run(models.Model):
         Participation.objects.filter(pk__in=[p.pk for p in promoted]).update(
             status=Participation.Status.GOING
         )
+        if promoted:
+            runs_changed()
         return promoted
 
     def cancel(self, *, reason="", now=None):

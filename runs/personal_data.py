@@ -13,6 +13,7 @@ from joinrun.personal_data import PersonalField, Section, iso
 
 from . import emails
 from .models import Participation, Run
+from .page_cache import runs_changed
 
 
 def export_organised_runs(user):
@@ -68,7 +69,8 @@ def erase_organised_runs(user):
                 functools.partial(emails.send_cancelled, copy.copy(run), runners, deleted=True)
             )
         run.delete()
-    Run.objects.filter(organiser=user).update(organiser=None)
+    Run.objects.filter(organiser=user).update(organiser=None, updated_at=now)
+    runs_changed()
 
 
 def erase_participations(user):

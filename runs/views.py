@@ -19,6 +19,7 @@ from joinrun.views import render_form
 from . import calendar, emails
 from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm
 from .models import Participation, Run, RunClosed
+from .page_cache import for_signed_out_visitors
 
 RUNS_PER_PAGE = 20
 HOME_RUNS = 5
@@ -41,12 +42,14 @@ def _runners_of(run):
     return list(User.objects.filter(participations__run=run))
 
 
+@for_signed_out_visitors
 def home(request):
     runs = list(Run.objects.upcoming().not_cancelled().with_counts()[:HOME_RUNS])
     _mark_my_status(request.user, runs)
     return render(request, "runs/home.html", {"runs": runs})
 
 
+@for_signed_out_visitors
 def run_list(request):
     filters = RunFilterForm(request.GET)
     # Read on its own, so a bad filter on the archive still shows the archive.
@@ -76,6 +79,7 @@ def _mark_my_status(user, runs):
         run.my_status = statuses.get(run.pk)
 
 
+@for_signed_out_visitors
 def run_detail(request, run_id):
     return _detail_page(request, run_id)
 

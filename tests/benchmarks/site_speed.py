@@ -67,6 +67,7 @@ def main():
         queries_small = count_queries(big_run, viewer)
         seed_the_rest(big_run)
         queries_seeded = count_queries(big_run, viewer)
+        signed_in = session_cookie(viewer)
         from django.db import connections as databases
 
         databases.close_all()
@@ -74,13 +75,17 @@ def main():
         from tests.served import gunicorn
 
         run_page = f"/runs/{big_run.pk}/"
-        pages = [("/healthz", "/healthz"), ("/", "/"), ("/runs/", "/runs/"),
-                 (run_page, f"{run_page} (run page, {BIG_RUN_RUNNERS} runners)")]
+        # Signed-out visitors get pages from the page cache (runs/page_cache.py); the
+        # signed-in rows show a page rendered for every request.
+        pages = [("/healthz", "/healthz", None), ("/", "/", None), ("/runs/", "/runs/", None),
+                 (run_page, f"{run_page} (run page, {BIG_RUN_RUNNERS} runners)", None),
+                 ("/runs/", "/runs/ signed in", signed_in),
+                 (run_page, f"{run_page} signed in, going", signed_in)]
         with gunicorn(env, tmp / "gunicorn.log") as base:
             first_visit = fetch_first_visit(base, "/runs/")
             load = {}
-            for path, _ in pages:
-                load[path] = load_page(base + path, seconds, connections)
+            for path, label, cookie in pages:
+                load[label] = load_page(base + path, seconds, connections, cookie)
             errors = gunicorn_errors(tmp / "gunicorn.log")
 
     print_report(
@@ -185,8 +190,26 @@ def create_runs(organiser, numbers):
 # SQL queries, in this process
 
 
+def session_cookie(user):
+    """A Cookie header for a signed-in session of ``user``, made server-side."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.set_expiry(3600)
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
 def count_queries(big_run, viewer):
-    """{(viewer kind, path): queries} for each page, anonymous and signed in."""
+    """{(viewer kind, path): queries} for each page, anonymous and signed in, as rendered
+    (the page cache is emptied first: a stored page makes none)."""
+    from django.core.cache import caches
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -197,6 +220,7 @@ def count_queries(big_run, viewer):
     counts = {}
     for kind, client in visitors.items():
         for path in ("/", "/runs/", f"/runs/{big_run.pk}/"):
+            caches["pages"].clear()
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(path)
             if response.status_code != 200:
@@ -268,23 +292,25 @@ def fetch_first_visit(base, path):
 # Load
 
 
-def load_page(url, seconds, connections):
+def load_page(url, seconds, connections, cookie=None):
     """{"rate", "p50", "p99" (ms), "failed", "tool"} for ``url`` under load from another
     process."""
     if os.path.exists(WRK):
-        return wrk(url, seconds, connections)
+        return wrk(url, seconds, connections, cookie)
     done = subprocess.run(
-        [sys.executable, __file__, "--load", url, str(seconds), str(connections)],
+        [sys.executable, __file__, "--load", url, str(seconds), str(connections),
+         cookie or ""],
         capture_output=True, text=True, check=True,
     )
     return json.loads(done.stdout)
 
 
-def wrk(url, seconds, connections):
+def wrk(url, seconds, connections, cookie=None):
     threads = min(2, connections)
+    headers = ["-H", "Accept-Encoding: gzip"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
     done = subprocess.run(
-        [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency",
-         "-H", "Accept-Encoding: gzip", url],
+        [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", *headers,
+         url],
         capture_output=True, text=True, check=True,
     )
     out = done.stdout
@@ -307,9 +333,10 @@ def wrk_ms(value):
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def python_load(url, seconds, connections):
+def python_load(url, seconds, connections, cookie=""):
     """The fallback load generator: ``connections`` threads, each reusing its connection
     while the server keeps it open."""
+    headers = {"Accept-Encoding": "gzip", **({"Cookie": cookie} if cookie else {})}
     parts = urlsplit(url)
     path = parts.path or "/"
     latencies, failures, lock = [], [0], threading.Lock()
@@ -323,7 +350,7 @@ def python_load(url, seconds, connections):
                 if connection is None:
                     connection = http.client.HTTPConnection(parts.hostname, parts.port,
                                                             timeout=30)
-                connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
+                connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException):
@@ -387,16 +414,16 @@ def print_report(*, workers, seconds, connections, pages, load, queries, first_v
     print(f"  data: {RUNS:,} upcoming runs; the run page's run has {BIG_RUN_RUNNERS} runners "
           f"({BIG_RUN_CAPACITY} going, {BIG_RUN_RUNNERS - BIG_RUN_CAPACITY} waiting)")
     print(f"  load: {tool}, {connections} connections, {seconds:g} s per page, "
-          "anonymous visitor, from a second process")
+          "from a second process; signed out unless the row says signed in")
     print()
     healthz = load["/healthz"]["rate"]
-    targets = {"/runs/": RUNS_PAGE_TARGET, pages[3][0]: RUN_PAGE_TARGET}
+    targets = {"/runs/": RUNS_PAGE_TARGET, pages[3][1]: RUN_PAGE_TARGET}
     print(f"  {'page':<36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7} "
           f"{'× /healthz':>10}   target")
-    for path, label in pages:
-        figures = load[path]
+    for _, label, _ in pages:
+        figures = load[label]
         ratio = figures["rate"] / healthz
-        target = targets.get(path)
+        target = targets.get(label)
         goal = f"≥ {target:.2f}  {verdict(ratio >= target)}" if target else ""
         failed = figures["failed"] + figures["socket_errors"]
         print(f"  {label:<36} {figures['rate']:>8.1f} {figures['p50']:>8.1f} "
@@ -407,7 +434,7 @@ def print_report(*, workers, seconds, connections, pages, load, queries, first_v
     print(f"  SQL queries per page ({SMALL_RUNS} runs, 1 runner → {RUNS:,} runs, "
           f"{BIG_RUN_RUNNERS} runners)")
     print(f"  {'page':<36} {'anonymous':>10} {'runner of the big run':>24}")
-    for path, label in pages[1:]:
+    for path, label, _ in pages[1:4]:
         cells = [f"{small[kind, path]} → {seeded[kind, path]}"
                  for kind in ("anonymous", "signed in")]
         print(f"  {label:<36} {cells[0]:>10} {cells[1]:>24}")
@@ -434,6 +461,6 @@ def print_report(*, workers, seconds, connections, pages, load, queries, first_v
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--load"]:
         url, seconds, connections = sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
-        print(json.dumps(python_load(url, seconds, connections)))
+        print(json.dumps(python_load(url, seconds, connections, sys.argv[5])))
     else:
         main()
