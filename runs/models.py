@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -214,8 +214,12 @@ class Run(models.Model):
             going = run.participations.filter(status=Participation.Status.GOING).count()
             full = run.capacity is not None and going >= run.capacity
             status = Participation.Status.WAITLISTED if full else Participation.Status.GOING
+            # After everyone already in line, even if this server's clock is behind the
+            # one that served the last join.
+            latest = run.participations.aggregate(latest=Max("joined_at"))["latest"]
+            joined_at = max(now, latest + timedelta(microseconds=1)) if latest else now
             return Participation.objects.create(run=run, runner=user, status=status,
-                                                joined_at=now)
+                                                joined_at=joined_at)
 
     def leave(self, user, *, now=None):
         """Takes ``user`` off the run; returns the participations promoted to going."""

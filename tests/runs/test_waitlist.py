@@ -129,3 +129,16 @@ def test_estimated_end_uses_the_slowest_pace(organiser):
     assert run.estimated_end() - run.starts_at == timedelta(minutes=60)
     easy = make_run(organiser, distance_km=Decimal("5"), pace_min=None, pace_max=None)
     assert easy.estimated_end() - easy.starts_at == timedelta(minutes=35)  # 6:30/km, rounded
+
+
+def test_a_server_with_a_slow_clock_still_queues_behind_earlier_joins(run):
+    first, second, late = make_runners(3)
+    now = timezone.now()
+    run.join(first, now=now)
+    run.join(second, now=now)
+    run.join(late, now=now - timedelta(minutes=5))  # served last, by a clock 5 min behind
+    assert statuses(run) == [("Runner 0", "going"), ("Runner 1", "going"),
+                             ("Runner 2", "waitlisted")]
+    assert run.participations.get(runner=late).waitlist_position() == 1
+    joined = [p.joined_at for p in run.participations.all()]
+    assert joined == sorted(joined) and len(set(joined)) == 3
