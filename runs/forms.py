@@ -33,11 +33,12 @@ def parse_pace(text):
 class PaceField(forms.CharField):
     """A pace typed as minutes:seconds per km, cleaned to seconds."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, placeholder, **kwargs):
         super().__init__(required=False, **kwargs)
         # The pattern in to_python bounds the length; a max_length validator would run
         # on the cleaned number.
-        self.widget.attrs.update(inputmode="numeric", placeholder="5:30", size=5, maxlength=5)
+        self.widget.attrs.update(inputmode="numeric", placeholder=placeholder, size=5,
+                                 maxlength=5)
 
     def prepare_value(self, value):
         return format_pace(value) if isinstance(value, int) else value
@@ -69,9 +70,9 @@ class RunForm(forms.ModelForm):
         max_value=MAX_DISTANCE_KM, max_digits=4, decimal_places=1,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
-    pace_min = PaceField(label=_("Fastest pace (min/km)"))
+    pace_min = PaceField(label=_("Fastest pace (min/km)"), placeholder="5:30")
     pace_max = PaceField(
-        label=_("Slowest pace (min/km)"),
+        label=_("Slowest pace (min/km)"), placeholder="6:00",
         help_text=_("Leave both empty if every pace is welcome."),
     )
     capacity = forms.IntegerField(
