@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from joinrun import personal_data
+
 from . import views
 from .models import User
 
@@ -31,6 +33,16 @@ class UserAdmin(DjangoUserAdmin):
         }),
         (_("Dates"), {"fields": ("date_joined", "last_login", "processing_restricted_at")}),
     )
+    # Deleting goes through the personal-data register, as self-service deletion does:
+    # runs let the next runner in, future runs they organise are cancelled and their
+    # runners told.
+    def delete_model(self, request, obj):
+        personal_data.erase_for(obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            personal_data.erase_for(user)
+
     add_fieldsets = (
         (None, {
             "classes": ("wide",),

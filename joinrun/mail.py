@@ -19,7 +19,8 @@ def send(template, recipients, context=None):
     """
     context = {"site_url": settings.SITE_URL, "contact": settings.PRIVACY_CONTACT_EMAIL,
                **(context or {})}
-    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    # One line whatever the context holds: a header with a newline is refused.
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     body = render_to_string(f"emails/{template}_body.txt", context)
     messages = [EmailMessage(subject, body, None, [to]) for to in recipients if to]
     if not messages:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import emails
 from .models import Participation, Run
 
 
@@ -62,6 +63,27 @@ class RunAdmin(admin.ModelAdmin):
     raw_id_fields = ["organiser"]
     readonly_fields = ["series", "cancelled_at", "cancel_reason", "created_at", "updated_at"]
     inlines = [ParticipationInline]
+    actions = ["cancel_runs"]
+
+    # What runners rely on (time, place, places, organiser) changes only through the site
+    # or the cancel action, which keep the waitlist right and tell the runners.
+    def get_readonly_fields(self, request, obj=None):
+        told_to_runners = ["organiser", "starts_at", "meeting_point", "latitude", "longitude",
+                           "capacity"]
+        return self.readonly_fields + (told_to_runners if obj else [])
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Cancel the selected runs and email their runners"),
+                  permissions=["change"])
+    def cancel_runs(self, request, queryset):
+        cancelled = 0
+        for run in queryset:
+            if run.cancel(reason=str(_("Cancelled by join run staff."))):
+                emails.send_cancelled(run, run.runners())
+                cancelled += 1
+        self.message_user(request, _("%(count)s runs cancelled.") % {"count": cancelled})
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_counts()

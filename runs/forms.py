@@ -17,6 +17,7 @@ from .models import (
     SLOWEST_PACE,
     Run,
     format_pace,
+    one_line,
 )
 
 PACE_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
@@ -163,7 +164,7 @@ class NewRunForm(RunForm):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (optional)"), required=False, max_length=200,
+        label=_("Reason (optional)"), required=False, max_length=200, validators=[one_line],
         help_text=_("Sent to everyone going or waiting, and shown on the run page."),
     )
     whole_series = forms.BooleanField(

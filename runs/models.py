@@ -10,6 +10,9 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
@@ -25,16 +28,17 @@ FASTEST_PACE = 2 * 60  # seconds per km
 SLOWEST_PACE = 15 * 60
 MAX_CAPACITY = 1000
 MAX_REPEAT_WEEKS = 12
+MAX_DAYS_AHEAD = 2 * 365
 # For the calendar's end time when a run gives no pace: an easy group pace.
 ASSUMED_PACE = 6 * 60 + 30
 
 
-class RunClosed(Exception):
-    """Joining or leaving a run that has started or been cancelled."""
+# One line of text: titles and places go into email subjects and calendar fields.
+one_line = RegexValidator(r"^[^\x00-\x1f\x7f]*$", _("Use one line, without control characters."))
 
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+
+class RunClosed(Exception):
+    """Joining or leaving a run that has started or been cancelled; str() says which."""
 
 
 def format_pace(seconds):
@@ -80,10 +84,10 @@ class Run(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
         related_name="organised_runs",
     )
-    title = models.CharField(_("Title"), max_length=100)
+    title = models.CharField(_("Title"), max_length=100, validators=[one_line])
     description = models.TextField(_("Description"), max_length=2000, blank=True)
     starts_at = models.DateTimeField(_("Starts at"))
-    meeting_point = models.CharField(_("Meeting point"), max_length=200)
+    meeting_point = models.CharField(_("Meeting point"), max_length=200, validators=[one_line])
     latitude = models.DecimalField(
         _("Latitude"), max_digits=8, decimal_places=5, null=True, blank=True
     )
@@ -92,13 +96,19 @@ class Run(models.Model):
     )
     distance_km = models.DecimalField(_("Distance (km)"), max_digits=4, decimal_places=1)
     # Pace in seconds per km; min is the faster end. Both empty: every pace is welcome.
-    pace_min = models.PositiveSmallIntegerField(null=True, blank=True)
-    pace_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    pace_min = models.PositiveSmallIntegerField(
+        _("Fastest pace (seconds per km)"), null=True, blank=True
+    )
+    pace_max = models.PositiveSmallIntegerField(
+        _("Slowest pace (seconds per km)"), null=True, blank=True
+    )
     capacity = models.PositiveSmallIntegerField(_("Capacity"), null=True, blank=True)
-    series = models.UUIDField(null=True, blank=True, editable=False)
-    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    cancel_reason = models.CharField(max_length=200, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    series = models.UUIDField(_("Weekly series"), null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(_("Cancelled at"), null=True, blank=True,
+                                        editable=False)
+    cancel_reason = models.CharField(_("Reason for cancelling"), max_length=200, blank=True,
+                                     editable=False)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = RunQuerySet.as_manager()
@@ -122,8 +132,11 @@ class Run(models.Model):
                 name="run_capacity_in_range",
             ),
             models.CheckConstraint(
+                # Both ends or neither: a comparison with one NULL would pass a check.
                 condition=Q(pace_min__isnull=True, pace_max__isnull=True)
                 | Q(
+                    pace_min__isnull=False,
+                    pace_max__isnull=False,
                     pace_min__gte=FASTEST_PACE,
                     pace_max__lte=SLOWEST_PACE,
                     pace_min__lte=models.F("pace_max"),
@@ -132,7 +145,8 @@ class Run(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                | Q(latitude__isnull=False, longitude__isnull=False, latitude__gte=-90,
+                    latitude__lte=90, longitude__gte=-180, longitude__lte=180),
                 name="run_coordinates_in_range",
             ),
         ]
@@ -142,6 +156,15 @@ class Run(models.Model):
 
     def get_absolute_url(self):
         return reverse("runs:detail", args=[self.pk])
+
+    def clean(self):
+        # Here rather than on the form, so runs added in the admin obey it too.
+        if self.starts_at and self.starts_at > timezone.now() + timedelta(
+            days=MAX_DAYS_AHEAD
+        ):
+            raise ValidationError(
+                {"starts_at": _("Runs can be planned at most two years ahead.")}
+            )
 
     # Reading
 
@@ -155,7 +178,7 @@ class Run(models.Model):
     @property
     def pace_range(self):
         """ "5:30–6:00", "5:30", or "" when every pace is welcome."""
-        if self.pace_min is None:
+        if self.pace_min is None or self.pace_max is None:
             return ""
         if self.pace_min == self.pace_max:
             return format_pace(self.pace_min)
@@ -185,6 +208,10 @@ class Run(models.Model):
     def places_left(self):
         """Free places, on a run loaded ``with_counts()``; None when there is no limit."""
         return None if self.capacity is None else max(self.capacity - self.going_count, 0)
+
+    def runners(self):
+        """Everyone going or waiting: the people to tell when the run changes."""
+        return list(get_user_model().objects.filter(participations__run=self))
 
     def participation_of(self, user):
         if not user.is_authenticated:
@@ -267,12 +294,15 @@ class Run(models.Model):
         return promoted
 
     def cancel(self, *, reason="", now=None):
-        """Cancels this run; the run and its list of runners stay, marked cancelled."""
-        if self.is_cancelled:
-            return False
-        self.cancelled_at = now or timezone.now()
-        self.cancel_reason = reason
-        self.save(update_fields=["cancelled_at", "cancel_reason", "updated_at"])
+        """Cancels this run unless it is cancelled or has started; the run and its list
+        of runners stay, marked cancelled. True when this call cancelled it."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            run = self._locked()  # two cancels at once: one wins, one email each
+            if run.is_cancelled or run.has_started(now):
+                return False
+            self.cancelled_at, self.cancel_reason = now, reason
+            self.save(update_fields=["cancelled_at", "cancel_reason", "updated_at"])
         return True
 
     def rest_of_series(self):
@@ -286,6 +316,18 @@ class ParticipationQuerySet(models.QuerySet):
     def in_order(self):
         return self.order_by("joined_at", "pk")
 
+    def with_position(self):
+        """Adds ``position``: the place on the run's waitlist (for waitlisted ones)."""
+        ahead = (
+            Participation.objects.filter(
+                run=models.OuterRef("run"), status=Participation.Status.WAITLISTED,
+            )
+            .filter(Q(joined_at__lt=models.OuterRef("joined_at"))
+                    | Q(joined_at=models.OuterRef("joined_at"), pk__lt=models.OuterRef("pk")))
+            .order_by().values("run").annotate(n=Count("pk")).values("n")
+        )
+        return self.annotate(position=Coalesce(models.Subquery(ahead), 0) + 1)
+
 
 class Participation(models.Model):
     class Status(models.TextChoices):
@@ -296,11 +338,11 @@ class Participation(models.Model):
     runner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
     )
-    status = models.CharField(max_length=10, choices=Status.choices)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices)
     # When the runner joined: first come, first served on the waitlist.
-    joined_at = models.DateTimeField(default=timezone.now)
+    joined_at = models.DateTimeField(_("Joined at"), default=timezone.now)
     # Set when the runner links their own Strava activity to the run (the Strava issue).
-    attended_at = models.DateTimeField(null=True, blank=True)
+    attended_at = models.DateTimeField(_("Attended at"), null=True, blank=True)
 
     objects = ParticipationQuerySet.as_manager()
 

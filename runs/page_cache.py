@@ -23,6 +23,9 @@ from django.utils.translation import get_language
 # In the shared cache, so every worker and every server sees a change.
 VERSION_KEY = "runs:public-pages-version"
 CACHEABLE_STATUSES = (200, 400)
+# The run list's query parameters; an address with others is rendered but not stored, so
+# made-up parameters cannot push the real pages out.
+KNOWN_PARAMETERS = {"from", "to", "min_km", "max_km", "pace", "past", "page"}
 
 
 def _new_version():
@@ -53,7 +56,10 @@ def _key(request):
 def for_signed_out_visitors(view):
     @wraps(view)
     def cached_view(request, *args, **kwargs):
-        if request.method != "GET" or request.user.is_authenticated:
+        # Any cookie means a session or a CSRF token, whose pages (and their messages)
+        # are personal; signed-out readers carry none.
+        if (request.method != "GET" or request.COOKIES
+                or not KNOWN_PARAMETERS.issuperset(request.GET)):
             return view(request, *args, **kwargs)
         pages = caches["pages"]
         key = _key(request)
@@ -62,7 +68,7 @@ def for_signed_out_visitors(view):
             status, content_type, body = stored
             return HttpResponse(body, status=status, content_type=content_type)
         response = view(request, *args, **kwargs)
-        # Never store a page that sets a cookie or made a CSRF token: those are personal.
+        # Nor a page that sets a cookie or made a CSRF token.
         if (response.status_code in CACHEABLE_STATUSES and not response.cookies
                 and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")):
             pages.set(key, (response.status_code, response["Content-Type"], response.content))

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from joinrun.views import render_form
 
 from . import calendar, emails
@@ -35,11 +34,6 @@ def _get_run_for_organiser(request, run_id):
     if run.organiser_id != request.user.pk:
         raise PermissionDenied
     return run
-
-
-def _runners_of(run):
-    """Everyone going or waiting, who must hear when the run changes."""
-    return list(User.objects.filter(participations__run=run))
 
 
 @for_signed_out_visitors
@@ -116,7 +110,7 @@ def join(request, run_id):
     try:
         participation = run.join(request.user)
     except RunClosed as closed:
-        return _detail_page(request, run.pk, error=closed.message, status=409)
+        return _detail_page(request, run.pk, error=str(closed), status=409)
     if participation.is_going:
         messages.success(request, _("You're going. See you there!"))
     else:
@@ -134,7 +128,7 @@ def leave(request, run_id):
     try:
         promoted = run.leave(request.user)
     except RunClosed as closed:
-        return _detail_page(request, run.pk, error=closed.message, status=409)
+        return _detail_page(request, run.pk, error=str(closed), status=409)
     for participation in promoted:
         emails.send_promoted(participation)
     messages.success(request, _("You left the run."))
@@ -188,14 +182,18 @@ def run_edit(request, run_id):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             # Under the run's lock, so a join cannot slip in between the new capacity
-            # and moving runners to or from the waitlist.
-            Run.objects.select_for_update().get(pk=run.pk)
-            form.save()
+            # and moving runners to or from the waitlist, and a cancel that committed
+            # while the form was checked is not undone.
+            locked = run._locked()
+            if locked.is_cancelled or locked.has_started():
+                return _open_run_for_organiser(request, run_id)[1]
+            form.save(commit=False)
+            run.save(update_fields=[*RunForm.Meta.fields, "updated_at"])
             promoted, moved_back = run.apply_capacity()
         time_changed = _to_the_minute(run.starts_at) != time_before
         place_changed = (run.meeting_point, run.latitude, run.longitude) != place_before
         if time_changed or place_changed:
-            emails.send_changed(run, _runners_of(run), time_changed=time_changed,
+            emails.send_changed(run, run.runners(), time_changed=time_changed,
                                 place_changed=place_changed)
         for participation in promoted:
             emails.send_promoted(participation)
@@ -223,17 +221,16 @@ def cancel(request, run_id):
         return refusal
     form = CancelForm(request.POST)
     if not form.is_valid():
-        context = {"form": RunForm(instance=run), "run": run, "cancel_form": form}
-        return render(request, "runs/run_edit.html", context, status=400)
+        return render(request, "runs/run_edit.html",
+                      {"form": RunForm(instance=run), "run": run, "cancel_form": form},
+                      status=400)
     now = timezone.now()
     runs = run.rest_of_series() if form.cleaned_data["whole_series"] else [run]
     cancelled = []
     with transaction.atomic():
         for each in runs:
-            if not each.has_started(now) and each.cancel(
-                reason=form.cleaned_data["reason"], now=now
-            ):
-                cancelled.append((each, _runners_of(each)))
+            if each.cancel(reason=form.cleaned_data["reason"], now=now):
+                cancelled.append((each, each.runners()))
     for each, runners in cancelled:
         emails.send_cancelled(each, runners)
     if len(cancelled) == 1:
@@ -257,7 +254,7 @@ def my_runs(request):
     user, now = request.user, timezone.now()
     organising = Run.objects.filter(organiser=user).upcoming(now).with_counts()
     joined = list(
-        Participation.objects.filter(runner=user, run__starts_at__gte=now)
+        Participation.objects.filter(runner=user, run__starts_at__gte=now).with_position()
         .select_related("run").order_by("run__starts_at", "run__pk")
     )
     past = (
@@ -266,7 +263,7 @@ def my_runs(request):
     context = {
         "organising": organising,
         "going": [p for p in joined if p.is_going],
-        "waiting": [(p, p.waitlist_position()) for p in joined if not p.is_going],
+        "waiting": [p for p in joined if not p.is_going],
         "past": past,
     }
     return render(request, "runs/my_runs.html", context)

@@ -81,3 +81,44 @@ def test_runners_cannot_open_the_runs_admin(runner_client, run):
     assert response["Location"].startswith("/admin/login/")
     assert runner_client.get(RUNS, follow=True).status_code == 403
     assert runner_client.get(f"{RUNS}{run.pk}/change/", follow=True).status_code == 403
+
+
+def test_what_runners_rely_on_cannot_be_changed_in_the_admin(staff_client, organiser):
+    run = make_run(organiser, capacity=1)
+    page = html.unescape(staff_client.get(f"{RUNS}{run.pk}/change/").content.decode())
+    for field in ("starts_at", "meeting_point", "capacity", "organiser"):
+        assert f'name="{field}"' not in page
+    assert 'name="title"' in page
+    assert staff_client.get(f"{RUNS}{run.pk}/delete/").status_code == 403
+
+
+def test_staff_cancel_runs_and_their_runners_are_told(staff_client, organiser):
+    from django.core import mail
+
+    run = make_run(organiser, capacity=1)
+    people = make_runners(2)
+    for person in people:
+        run.join(person)
+    staff_client.post(RUNS, {"action": "cancel_runs", "_selected_action": [run.pk]})
+    run.refresh_from_db()
+    assert run.is_cancelled
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    assert "Cancelled by join run staff." in mail.outbox[0].body
+
+
+def test_staff_deleting_an_account_lets_the_next_runner_in(
+    staff_client, organiser, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    run = make_run(organiser, capacity=1)
+    going, waiting = make_runners(2)
+    run.join(going)
+    run.join(waiting)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"/admin/accounts/user/{going.pk}/delete/",
+                                     {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=going.pk).exists()
+    assert run.participations.get(runner=waiting).is_going
+    assert [m.to for m in mail.outbox] == [[waiting.email]]

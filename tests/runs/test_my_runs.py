@@ -75,3 +75,23 @@ def test_my_runs_without_any_runs_points_to_the_list(client, outsider):
                                         "Runs I'm waiting for", "Past runs"}
     assert all(titles == [] for titles in sections(response).values())
     assert 'href="/runs/">Find a run</a>' in text(response)
+
+
+def test_my_runs_makes_as_many_queries_for_ten_waitlists_as_for_one(
+    client, runner, organiser, django_assert_num_queries
+):
+    def waitlists(count):
+        for number in range(count):
+            run = make_run(organiser, title=f"Full {number}", capacity=1)
+            run.join(organiser)
+            run.join(runner)
+
+    client.force_login(runner)
+    waitlists(1)
+    with django_assert_num_queries(5):
+        page = text(client.get(MINE))
+    assert "You're #1 on the waitlist" in page
+    waitlists(9)
+    with django_assert_num_queries(5):
+        page = text(client.get(MINE))
+    assert page.count("You're #1 on the waitlist") == 10

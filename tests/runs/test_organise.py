@@ -110,6 +110,10 @@ def test_series_dates_are_joined_separately(organiser_client, runner):
     ("longitude", "-181", "greater than or equal to -180"),
     ("latitude", "46.05", "Give both latitude and longitude, or neither."),
     ("title", "x" * 101, "at most 100 characters"),
+    ("title", "Evening\nrun", "Use one line, without control characters."),
+    ("meeting_point", "Bridge\r\nBcc: x@example.com", "Use one line"),
+    ("starts_at", "2099-01-01T10:00", "Runs can be planned at most two years ahead."),
+    ("starts_at", "9999-12-28T10:00", "Runs can be planned at most two years ahead."),
     ("meeting_point", "", "This field is required."),
     ("description", "x" * 2001, "at most 2000 characters"),
     ("repeat_weeks", "13", "less than or equal to 12"),
@@ -258,3 +262,18 @@ def test_cancel_is_post_only_and_a_long_reason_is_refused(organiser_client, run)
     assert "at most 200 characters" in response.content.decode()
     run.refresh_from_db()
     assert not run.is_cancelled
+
+
+def test_a_cancel_reason_on_two_lines_is_refused(organiser_client, run):
+    response = organiser_client.post(f"/runs/{run.pk}/cancel/", {"reason": "Ice\nBcc: x"})
+    assert response.status_code == 400
+    run.refresh_from_db()
+    assert not run.is_cancelled
+
+
+def test_a_run_cancelled_meanwhile_is_not_cancelled_twice(run, runner):
+    stale = Run.objects.get(pk=run.pk)
+    assert run.cancel(reason="Storm")
+    assert not stale.cancel(reason="Again")
+    run.refresh_from_db()
+    assert run.cancel_reason == "Storm"

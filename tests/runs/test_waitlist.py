@@ -142,3 +142,11 @@ def test_a_server_with_a_slow_clock_still_queues_behind_earlier_joins(run):
     assert run.participations.get(runner=late).waitlist_position() == 1
     joined = [p.joined_at for p in run.participations.all()]
     assert joined == sorted(joined) and len(set(joined)) == 3
+
+
+def test_the_database_refuses_half_a_pace_range_or_half_a_position(organiser):
+    from django.db import IntegrityError, transaction
+
+    for half in ({"pace_min": 300, "pace_max": None}, {"latitude": 46, "longitude": None}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            make_run(organiser, **half)
