@@ -218,8 +218,8 @@ class Run(models.Model):
             return None
         return self.participations.filter(runner=user).first()
 
-    # Changing who is going. Each method returns the participations whose status changed
-    # for someone other than the caller, so the view can tell those people.
+    # Changing who is going. leave() and apply_capacity() return the participations whose
+    # status changed for someone other than the caller, so the view can tell those people.
 
     def _locked(self):
         return Run.objects.select_for_update().get(pk=self.pk)
