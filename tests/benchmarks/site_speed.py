@@ -191,19 +191,12 @@ def create_runs(organiser, numbers):
 
 
 def session_cookie(user):
-    """A Cookie header for a signed-in session of ``user``, made server-side."""
-    from importlib import import_module
-
+    """A Cookie header for a signed-in session of ``user``."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.set_expiry(3600)
-    session.save()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    from tests.served import signed_in_session
+
+    return f"{settings.SESSION_COOKIE_NAME}={signed_in_session(user)}"
 
 
 def count_queries(big_run, viewer):

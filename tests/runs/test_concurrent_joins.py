@@ -12,16 +12,14 @@ import secrets
 import string
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from importlib import import_module
 
 import pytest
 import requests
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
 from tests.conftest import make_user, production_env
 from tests.runs.conftest import make_run
-from tests.served import free_port, fresh_database, gunicorn, manage
+from tests.served import free_port, fresh_database, gunicorn, manage, signed_in_session
 
 RUNNERS = 60
 CAPACITY = 10
@@ -35,17 +33,6 @@ def seed_full_run():
     """Runs inside the served site's environment (``manage.py shell``): the organiser, a
     future run with ten places and sixty runners, all signed in. Nobody has a password,
     so no time goes on hashing; their sessions are made server-side, as login() would."""
-    session_store = import_module(settings.SESSION_ENGINE).SessionStore
-    backend = settings.AUTHENTICATION_BACKENDS[0]
-
-    def signed_in(user):
-        session = session_store()
-        session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-        session[BACKEND_SESSION_KEY] = backend
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        return session.session_key
-
     organiser = make_user("organiser@example.com", "Organiser", password=None)
     run = make_run(organiser, capacity=CAPACITY)
     # Zero-padded, so no name is contained in another ("Runner 1" in "Runner 10").
@@ -53,8 +40,8 @@ def seed_full_run():
                for i in range(1, RUNNERS + 1)]
     print(json.dumps({
         "run": run.pk,
-        "organiser": signed_in(organiser),
-        "runners": {runner.display_name: signed_in(runner) for runner in runners},
+        "organiser": signed_in_session(organiser),
+        "runners": {runner.display_name: signed_in_session(runner) for runner in runners},
     }))
 
 
