@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from .page_cache import runs_changed
+
 
 class RunsConfig(AppConfig):
     name = "runs"
@@ -11,7 +13,6 @@ class RunsConfig(AppConfig):
         from joinrun import personal_data
 
         from .models import Participation, Run
-        from .page_cache import runs_changed
         from .personal_data import SECTIONS
 
         for section in SECTIONS:
@@ -30,6 +31,4 @@ class RunsConfig(AppConfig):
 def _display_name_changed(sender, update_fields=None, **kwargs):
     # Organisers' names are on public run pages; a login's last_login update is not.
     if update_fields is None or "display_name" in update_fields:
-        from .page_cache import runs_changed
-
         runs_changed()

@@ -58,8 +58,7 @@ def erase_organised_runs(user):
     the runners who ran them, without a link to the person."""
     now = timezone.now()
     for run in Run.objects.filter(organiser=user).upcoming(now):
-        runners = [p.runner for p in run.participations.select_related("runner")
-                   if p.runner_id != user.pk]
+        runners = [runner for runner in run.runners() if runner.pk != user.pk]
         if not run.is_cancelled and runners:
             # In the site's language, like the email it goes into.
             with translation.override(settings.LANGUAGE_CODE):
