@@ -139,6 +139,12 @@ class EmailChangeForm(CurrentPasswordMixin, forms.ModelForm):
         model = User
         fields = ["email"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.has_usable_password():
+            # An account made with "Sign in with Strava" has no password to ask for yet.
+            del self.fields["current_password"]
+
     def clean_email(self):
         email = self.cleaned_data["email"]
         if User.objects.filter(email=email).exclude(pk=self.instance.pk).exists():

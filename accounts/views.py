@@ -14,11 +14,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
-from django.utils.http import (
-    url_has_allowed_host_and_scheme,
-    urlsafe_base64_decode,
-    urlsafe_base64_encode,
-)
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -26,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from joinrun import personal_data
-from joinrun.views import render_form
+from joinrun.views import next_url, render_form
 
 from . import emails, throttle
 from .forms import (
@@ -49,18 +45,8 @@ PASSWORD_CHECKS_PAUSED = gettext_lazy(
 RESETS_PAUSED = gettext_lazy("Too many reset links were asked for from here.")
 
 
-def _next_url(request):
-    """The page to return to after logging in: a path on this site, or ""."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
-
-
 def _go_on(request, default="runs:home"):
-    return HttpResponseRedirect(_next_url(request) or resolve_url(default))
+    return HttpResponseRedirect(next_url(request) or resolve_url(default))
 
 
 def _too_many(request, until, message):
@@ -102,13 +88,13 @@ def signup(request):
                 request, _("Welcome to join run, %(name)s!") % {"name": user.display_name}
             )
             return _go_on(request)
-    return render_form(request, "accounts/signup.html", form, next=_next_url(request))
+    return render_form(request, "accounts/signup.html", form, next=next_url(request))
 
 
 @sensitive_post_parameters("password")
 @never_cache
 def login_view(request):
-    next_url = _next_url(request)
+    back_to = next_url(request)
     if request.user.is_authenticated and request.method == "GET":
         return _go_on(request)
     form = LoginForm(_posted(request), request=request)
@@ -127,7 +113,7 @@ def login_view(request):
             return _go_on(request)
         if form.has_error("__all__", "invalid_login"):
             throttle.record_failed_login(request, email)
-    return render_form(request, "accounts/login.html", form, next=next_url)
+    return render_form(request, "accounts/login.html", form, next=back_to)
 
 
 @require_POST
@@ -204,7 +190,10 @@ def password_reset_complete(request):
 PROFILE_FORMS = {
     "display_name": lambda request, data: DisplayNameForm(data, instance=request.user),
     "email": lambda request, data: EmailChangeForm(data, instance=request.user),
-    "password": lambda request, data: PasswordChangeForm(request.user, data),
+    # An account made with "Sign in with Strava" sets its first password without an old one.
+    "password": lambda request, data: (
+        PasswordChangeForm if request.user.has_usable_password() else SetPasswordForm
+    )(request.user, data),
 }
 PROFILE_SAVED = {
     "display_name": gettext_lazy("Your display name is saved."),
@@ -241,7 +230,7 @@ def profile(request):
         which = request.POST.get("form")
         if which not in PROFILE_FORMS:
             return render(request, "400.html", status=400)
-        if which in PASSWORD_CHECKED:
+        if which in PASSWORD_CHECKED and request.user.has_usable_password():
             blocked_until = throttle.password_check_blocked_until(request.user)
             if blocked_until:
                 return _too_many(request, blocked_until, PASSWORD_CHECKS_PAUSED)
@@ -304,5 +293,5 @@ def admin_login(request, extra_context=None):
     its attempt limits and "Remember me"."""
     if request.user.is_authenticated:
         raise PermissionDenied  # signed in, but not staff
-    next_url = _next_url(request) or reverse("admin:index")
-    return redirect_to_login(next_url, login_url=reverse("accounts:login"))
+    back_to = next_url(request) or reverse("admin:index")
+    return redirect_to_login(back_to, login_url=reverse("accounts:login"))

@@ -2,4 +2,8 @@ from django.conf import settings
 
 
 def site(request):
-    return {"PRIVACY_CONTACT_EMAIL": settings.PRIVACY_CONTACT_EMAIL}
+    return {
+        "PRIVACY_CONTACT_EMAIL": settings.PRIVACY_CONTACT_EMAIL,
+        # Strava features are hidden while the site has no Strava app configured.
+        "STRAVA_ENABLED": bool(settings.STRAVA_CLIENT_ID and settings.STRAVA_CLIENT_SECRET),
+    }

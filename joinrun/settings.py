@@ -40,8 +40,11 @@ STRAVA_CLIENT_SECRET = env.str("STRAVA_CLIENT_SECRET", default="")
 STRAVA_OAUTH_URL = env.str("STRAVA_OAUTH_URL", default="https://www.strava.com/oauth").rstrip("/")
 STRAVA_API_URL = env.str("STRAVA_API_URL", default="https://www.strava.com/api/v3").rstrip("/")
 STRAVA_WEBHOOK_VERIFY_TOKEN = env.str("STRAVA_WEBHOOK_VERIFY_TOKEN", default="")
-# Fernet keys for tokens at rest, newest first; the Strava issue derives one from
-# SECRET_KEY when this is empty.
+# Seconds to wait for Strava (read; connecting gets at most 3): a page that asks Strava
+# never hangs longer than this.
+STRAVA_TIMEOUT = env.float("STRAVA_TIMEOUT", default=8.0)
+# Fernet keys for tokens at rest, newest first (joinrun/encryption.py); when empty, one
+# is derived from SECRET_KEY.
 TOKEN_KEYS = env.list("TOKEN_KEYS", default=[])
 
 INSTALLED_APPS = [

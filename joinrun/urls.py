@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("privacy/", include("privacy.urls")),
+    path("strava/", include("runs.strava_urls")),
     path("admin/", admin.site.urls),
     path("", include("runs.urls")),
 ]

@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from joinrun.encryption import EncryptedTextField
+
 from .page_cache import runs_changed
 
 MIN_DISTANCE_KM = 0.5
@@ -216,7 +218,7 @@ class Run(models.Model):
     def participation_of(self, user):
         if not user.is_authenticated:
             return None
-        return self.participations.filter(runner=user).first()
+        return self.participations.filter(runner=user).select_related("activity_link").first()
 
     # Changing who is going. leave() and apply_capacity() return the participations whose
     # status changed for someone other than the caller, so the view can tell those people.
@@ -371,3 +373,44 @@ class Participation(models.Model):
             run_id=self.run_id, status=self.Status.WAITLISTED
         ).filter(Q(joined_at__lt=self.joined_at) | Q(joined_at=self.joined_at, pk__lt=self.pk))
         return ahead.count() + 1
+
+
+class StravaConnection(models.Model):
+    """A runner's Strava account, connected at their request (OAuth). Only what calling
+    Strava on their behalf needs; nothing from their Strava profile."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="strava")
+    # Who they are at Strava: to sign them in, and to act on Strava's webhook events.
+    athlete_id = models.BigIntegerField(_("Strava athlete id"), unique=True)
+    # The scopes the runner granted (they can untick some on Strava's consent page).
+    scope = models.CharField(_("Granted scope"), max_length=200)
+    # Encrypted at rest (joinrun/encryption.py); None when no key in TOKEN_KEYS opens them.
+    access_token = EncryptedTextField()
+    refresh_token = EncryptedTextField()
+    expires_at = models.DateTimeField()
+    # Shown to the runner and in their export: since when join run may call Strava.
+    connected_at = models.DateTimeField(_("Connected at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Strava connection")
+
+    def __str__(self):
+        return f"Strava athlete {self.athlete_id}"
+
+
+class ActivityLink(models.Model):
+    """A runner's own Strava activity for a run they ran: only its id. Its name, distance
+    and times are fetched from Strava when shown to that runner, and to nobody else."""
+
+    participation = models.OneToOneField(Participation, on_delete=models.CASCADE,
+                                         related_name="activity_link")
+    # Unique: one activity was run once. Also the index for Strava's "activity deleted".
+    activity_id = models.BigIntegerField(_("Strava activity id"), unique=True)
+
+    def __str__(self):
+        return f"Strava activity {self.activity_id}"
+
+    @property
+    def strava_url(self):
+        return f"https://www.strava.com/activities/{self.activity_id}"

@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,9 +16,9 @@ from django.views.decorators.http import require_POST
 
 from joinrun.views import render_form
 
-from . import calendar, emails
+from . import calendar, emails, strava_views
 from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm
-from .models import Participation, Run, RunClosed
+from .models import ActivityLink, Participation, Run, RunClosed
 from .page_cache import for_signed_out_visitors
 
 RUNS_PER_PAGE = 20
@@ -84,9 +85,10 @@ def _detail_page(request, run_id, *, error=None, status=200):
     is_organiser = request.user.is_authenticated and run.organiser_id == request.user.pk
     going, waiting = [], []
     # Names only for the organiser and the run's own runners; everyone else sees counts.
+    # Who ran it shows as a mark, never their Strava data (that is for its owner alone).
     if is_organiser or mine:
         for participation in run.participations.select_related("runner").in_order():
-            (going if participation.is_going else waiting).append(participation.runner)
+            (going if participation.is_going else waiting).append(participation)
     context = {
         "run": run,
         "mine": mine,
@@ -97,6 +99,7 @@ def _detail_page(request, run_id, *, error=None, status=200):
         "waiting": waiting,
         "started": run.has_started(),
         "error": error,
+        "strava": strava_views.activity_panel(request, run, mine),
     }
     return render(request, "runs/run_detail.html", context, status=status)
 
@@ -257,8 +260,13 @@ def my_runs(request):
         Participation.objects.filter(runner=user, run__starts_at__gte=now).with_position()
         .select_related("run").order_by("run__starts_at", "run__pk")
     )
+    # With the id of the runner's own linked Strava activity, for a "View on Strava" link.
+    my_link = ActivityLink.objects.filter(participation__run=OuterRef("pk"),
+                                          participation__runner=user)
     past = (
-        Run.objects.past(now).involving(user).with_counts()[:PAST_RUNS_ON_MY_PAGE]
+        Run.objects.past(now).involving(user).with_counts()
+        .annotate(my_activity_id=Subquery(my_link.values("activity_id")[:1]))
+        [:PAST_RUNS_ON_MY_PAGE]
     )
     context = {
         "organising": organising,

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from runs.models import Run
+from runs.models import Participation, Run
 
 DEMO_PASSWORD = "run-together-demo"
 DEMO_ACCOUNTS = [
@@ -48,6 +48,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = self.create_accounts()
             runs = self.create_runs()
+            self.create_past_run()
         self.stdout.write(
             f"Demo data: {created} account(s) created, {runs} upcoming run(s) created. Log in "
             f"as {DEMO_ACCOUNTS[0][0]} or {DEMO_ACCOUNTS[1][0]} with the password "
@@ -109,3 +110,22 @@ class Command(BaseCommand):
         runs[5].cancel(reason="The stadium is closed for a competition.")
         return len(runs)
 
+    def create_past_run(self):
+        """Yesterday evening's run, which the demo runner ran: with the fake Strava
+        (README) they can link their activity to it."""
+        organiser = User.objects.get(email=DEMO_ACCOUNTS[1][0])
+        if Run.objects.filter(organiser=organiser).past().exists():
+            return
+        yesterday = timezone.localdate() - timedelta(days=1)
+        run = Run.objects.create(
+            organiser=organiser, title="Evening river loop", meeting_point="Cobblers' Bridge",
+            starts_at=timezone.make_aware(datetime.combine(yesterday, time(18, 0))),
+            distance_km=Decimal("10"), pace_min=330, pace_max=375, capacity=30,
+            description="Ten easy kilometres along the Ljubljanica.",
+        )
+        runners = [User.objects.get(email=DEMO_ACCOUNTS[0][0]), *User.objects.filter(
+            email__in=[f"{name.lower()}@demo.join.run" for name in DEMO_RUNNERS[:3]])]
+        # Created directly: join() rightly refuses a run that has started.
+        for runner in runners:
+            Participation.objects.create(run=run, runner=runner,
+                                         status=Participation.Status.GOING)

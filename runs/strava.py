@@ -1,0 +1,389 @@
+"""Strava for one runner: their connection and fresh tokens, their activities around a run,
+links between the two, and forgetting all of it.
+
+Strava's rule is that a runner's Strava data is shown only to that runner. So the only
+things stored are ids (athlete, activity) and tokens; an activity's name, distance and
+times are fetched when its owner looks, kept a few minutes at most, and never put on a
+page anyone else can see. Everything here takes the runner's connection explicitly.
+"""
+
+import functools
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from . import strava_client as client
+from .models import ActivityLink, Participation, StravaConnection, format_pace
+from .strava_client import StravaError
+
+log = logging.getLogger(__name__)
+
+REFRESH_MARGIN = timedelta(minutes=5)
+# Activities from 3 hours before a run's start to 6 hours after it can be linked to it,
+# for 14 days after the start.
+WINDOW_BEFORE = timedelta(hours=3)
+WINDOW_AFTER = timedelta(hours=6)
+LINK_DAYS = 14
+# Strava allows a cache of 7 days at most; a few minutes saves the app-wide rate limit
+# when a runner reloads, and an edit on Strava shows soon.
+ACTIVITY_CACHE_SECONDS = 10 * 60
+RUN_SPORTS = {"Run", "TrailRun", "VirtualRun"}
+ACTIVITY_SCOPES = {"activity:read", "activity:read_all"}
+
+
+def enabled():
+    """Strava features are shown only when the site has a Strava app configured."""
+    return client.is_configured()
+
+
+def connection_of(user):
+    if not user.is_authenticated:
+        return None
+    return StravaConnection.objects.filter(user=user).first()
+
+
+def may_use(user):
+    # A runner who asked us to restrict processing of their data is not sent to Strava.
+    return user.processing_restricted_at is None
+
+
+class LinkRefused(Exception):
+    """An activity that cannot be linked to this run; str() says why, for the runner."""
+
+
+# Messages for the runner: what happened and what to do.
+
+def problem_message(error):
+    if error.code == StravaError.RATE_LIMITED and error.retry_at:
+        moment = timezone.localtime(error.retry_at)
+        return _("Strava is busy; try again after %(time)s.") % {
+            "time": formats.time_format(moment, "TIME_FORMAT")
+        }
+    return {
+        StravaError.UNAVAILABLE: _(
+            "Strava is not answering right now. Try again in a few minutes; nothing you "
+            "saved here is lost."
+        ),
+        StravaError.RATE_LIMITED: _("Strava is busy; try again in 15 minutes."),
+        StravaError.UNAUTHORIZED: _(
+            "Strava no longer accepts join run's access to your account, so we have "
+            "disconnected it. Connect Strava again to link your activities."
+        ),
+        StravaError.NOT_FOUND: _("That activity is not on Strava any more."),
+    }.get(error.code, _("Strava sent an answer we could not read. Try again later."))
+
+
+# Connections and tokens
+
+def save_connection(user, tokens, scope, *, now=None):
+    """Connects ``user`` to the athlete in ``tokens`` (from the code exchange), replacing
+    their tokens; links from a different athlete they had connected before are deleted."""
+    with transaction.atomic():
+        previous = StravaConnection.objects.select_for_update().filter(user=user).first()
+        if previous and previous.athlete_id != tokens["athlete_id"]:
+            _delete_links(user)
+        connection, _created = StravaConnection.objects.update_or_create(
+            user=user,
+            defaults={
+                "athlete_id": tokens["athlete_id"],
+                "scope": scope,
+                "access_token": tokens["access_token"],
+                "refresh_token": tokens["refresh_token"],
+                "expires_at": tokens["expires_at"],
+                "connected_at": now or timezone.now(),
+            },
+        )
+    return connection
+
+
+def access_token(connection, *, now=None, stale=None):
+    """A working access token for ``connection``.
+
+    One expiring within five minutes (or ``stale``, the one Strava just refused) is
+    refreshed first, under the connection's row lock: Strava kills a refresh token as
+    soon as it issues the next, so two requests refreshing at once would otherwise leave
+    one of them holding a dead token. The one that waited finds the fresh token and uses
+    it. A refresh Strava refuses forgets the connection.
+    """
+    now = now or timezone.now()
+    if stale is None and connection.access_token and connection.expires_at > now + REFRESH_MARGIN:
+        return connection.access_token
+    refused = None
+    with transaction.atomic():
+        locked = StravaConnection.objects.select_for_update().filter(pk=connection.pk).first()
+        if locked is None:
+            raise StravaError(StravaError.UNAUTHORIZED, "disconnected meanwhile")
+        still_fresh = locked.access_token and locked.expires_at > now + REFRESH_MARGIN
+        if still_fresh and locked.access_token != stale:
+            _copy_tokens(locked, connection)
+            return locked.access_token
+        if locked.refresh_token is None:  # no key in TOKEN_KEYS opens it
+            refused = StravaError(StravaError.UNAUTHORIZED, "undecryptable")
+        else:
+            try:
+                tokens = client.refresh(locked.refresh_token)
+            except StravaError as error:
+                if error.code != StravaError.UNAUTHORIZED:
+                    raise
+                refused = error
+            else:
+                locked.access_token = tokens["access_token"]
+                locked.refresh_token = tokens["refresh_token"]
+                locked.expires_at = tokens["expires_at"]
+                locked.save(update_fields=["access_token", "refresh_token", "expires_at"])
+                _copy_tokens(locked, connection)
+                return locked.access_token
+    forget(connection)
+    raise refused
+
+
+def _copy_tokens(source, target):
+    target.access_token = source.access_token
+    target.refresh_token = source.refresh_token
+    target.expires_at = source.expires_at
+
+
+def call(connection, path, params=None):
+    """GET ``path`` from Strava's API as this runner. A 401 gets one refresh and one
+    retry; a token Strava refuses even then forgets the connection."""
+    if not may_use(connection.user):
+        raise StravaError(StravaError.UNAUTHORIZED, "processing restricted")
+    token = access_token(connection)
+    try:
+        return client.get(path, token, params)
+    except StravaError as error:
+        if error.code != StravaError.UNAUTHORIZED:
+            raise
+    token = access_token(connection, stale=token)
+    try:
+        return client.get(path, token, params)
+    except StravaError as error:
+        if error.code == StravaError.UNAUTHORIZED:
+            forget(connection)
+        raise
+
+
+def _delete_links(user):
+    """Every activity link of ``user`` and the "attended" marks that came from them."""
+    links = ActivityLink.objects.filter(participation__runner=user)
+    Participation.objects.filter(activity_link__in=links).update(attended_at=None)
+    for activity_id in links.values_list("activity_id", flat=True):
+        cache.delete(_cache_key(user.pk, activity_id))
+    links.delete()
+
+
+def forget(connection):
+    """Deletes the connection and every activity link from it, without telling Strava
+    (it already knows: it refused the token, or told us the runner revoked access)."""
+    with transaction.atomic():
+        _delete_links(connection.user)
+        StravaConnection.objects.filter(pk=connection.pk).delete()
+
+
+def disconnect(connection):
+    """Tells Strava to end our access (best effort: Strava being down must not keep a
+    runner connected here), then forgets the connection."""
+    try:
+        client.deauthorize(access_token(connection))
+    except StravaError as error:
+        log.warning("Strava deauthorization failed (%s); disconnected here anyway.", error.code)
+    forget(connection)
+
+
+def deauthorize_later(connection):
+    """For erasure: the access token, told to Strava once the erasure has committed."""
+    token = connection.access_token
+    if token and connection.expires_at > timezone.now():
+        transaction.on_commit(functools.partial(_deauthorize_quietly, token))
+
+
+def _deauthorize_quietly(token):
+    try:
+        client.deauthorize(token)
+    except StravaError as error:
+        log.warning("Strava deauthorization after erasure failed (%s).", error.code)
+
+
+# Activities
+
+@dataclass(frozen=True)
+class Activity:
+    id: int
+    athlete_id: int
+    name: str
+    sport_type: str
+    start: datetime | None  # None when the runner hides start times on Strava
+    distance_m: float
+    moving_time: int
+
+    @property
+    def is_run(self):
+        return self.sport_type in RUN_SPORTS
+
+    @property
+    def distance_km(self):
+        return self.distance_m / 1000
+
+    @property
+    def moving_time_text(self):
+        minutes, seconds = divmod(self.moving_time, 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+    @property
+    def pace(self):
+        """ "5:12" per km, or "" without a distance."""
+        if self.distance_m < 10 or not self.moving_time:
+            return ""
+        return format_pace(self.moving_time / self.distance_km)
+
+    @property
+    def strava_url(self):
+        return f"https://www.strava.com/activities/{self.id}"
+
+    def as_cached(self):
+        return {**self.__dict__, "start": self.start.isoformat() if self.start else None}
+
+    @classmethod
+    def from_cached(cls, data):
+        return cls(**{**data, "start": datetime.fromisoformat(data["start"])
+                      if data["start"] else None})
+
+
+def _activity(data):
+    """An Activity from Strava's JSON; StravaError(BAD_RESPONSE) if it is not one."""
+    try:
+        activity_id, athlete_id = data["id"], data["athlete"]["id"]
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0
+                   for n in (activity_id, athlete_id)):
+            raise ValueError("ids")
+        start = datetime.strptime(data["start_date"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        # Strava writes a hidden start time as one second past midnight.
+        if (start.hour, start.minute, start.second) == (0, 0, 1):
+            start = None
+        return Activity(
+            id=activity_id,
+            athlete_id=athlete_id,
+            name=str(data.get("name") or "")[:200],
+            sport_type=str(data.get("sport_type") or data.get("type") or "")[:50],
+            start=start,
+            distance_m=max(float(data.get("distance") or 0), 0.0),
+            moving_time=max(int(data.get("moving_time") or 0), 0),
+        )
+    except (KeyError, TypeError, ValueError, OverflowError) as error:
+        raise StravaError(StravaError.BAD_RESPONSE, "activity fields") from error
+
+
+def link_window_open(run, now=None):
+    now = now or timezone.now()
+    return (not run.is_cancelled and run.has_started(now)
+            and now <= run.starts_at + timedelta(days=LINK_DAYS))
+
+
+def activities_around(connection, run):
+    """The runner's activities from 3 hours before the run's start to 6 hours after it:
+    runs first, then the others, each nearest the start first."""
+    data = call(connection, "/athlete/activities", {
+        "after": int((run.starts_at - WINDOW_BEFORE).timestamp()),
+        "before": int((run.starts_at + WINDOW_AFTER).timestamp()),
+        "per_page": 50,
+    })
+    if not isinstance(data, list):
+        raise StravaError(StravaError.BAD_RESPONSE, "not a list")
+    activities = [_activity(item) for item in data]
+
+    def order(activity):
+        distance_in_time = abs((activity.start or run.starts_at) - run.starts_at)
+        return (not activity.is_run, distance_in_time)
+
+    return sorted(activities, key=order)
+
+
+def _cache_key(user_id, activity_id):
+    return f"strava:activity:{user_id}:{activity_id}"
+
+
+def activity(connection, activity_id, *, use_cache=True):
+    """One of the runner's own activities, fetched from Strava (or from the last few
+    minutes' cache). StravaError(NOT_FOUND) if it is not theirs or is gone."""
+    key = _cache_key(connection.user_id, activity_id)
+    cached = cache.get(key) if use_cache else None
+    if cached:
+        return Activity.from_cached(cached)
+    found = _activity(call(connection, f"/activities/{int(activity_id)}"))
+    # Strava shows other athletes' public activities too; only the runner's own count.
+    if found.athlete_id != connection.athlete_id or found.id != int(activity_id):
+        raise StravaError(StravaError.NOT_FOUND, "not theirs")
+    cache.set(key, found.as_cached(), ACTIVITY_CACHE_SECONDS)
+    return found
+
+
+def link(participation, connection, activity_id, *, now=None):
+    """Links the runner's own activity to the run they joined and marks them attended.
+    Raises LinkRefused with the reason, or StravaError when Strava cannot answer."""
+    now = now or timezone.now()
+    run = participation.run
+    if not link_window_open(run, now):
+        raise LinkRefused(_("Activities can be linked from the start of a run until %(days)s "
+                            "days after it.") % {"days": LINK_DAYS})
+    try:
+        found = activity(connection, activity_id, use_cache=False)
+    except StravaError as error:
+        if error.code == StravaError.NOT_FOUND:
+            raise LinkRefused(_("That activity is not one of yours on Strava.")) from error
+        raise
+    if found.start is None or not (
+        run.starts_at - WINDOW_BEFORE <= found.start <= run.starts_at + WINDOW_AFTER
+    ):
+        raise LinkRefused(_("That activity did not start within 3 hours before to 6 hours "
+                            "after this run's start."))
+    with transaction.atomic():
+        elsewhere = ActivityLink.objects.filter(activity_id=found.id).exclude(
+            participation=participation
+        ).select_related("participation__run").first()
+        if elsewhere:
+            raise LinkRefused(_("That activity is already linked to “%(run)s”.")
+                              % {"run": elsewhere.participation.run.title})
+        ActivityLink.objects.update_or_create(participation=participation,
+                                              defaults={"activity_id": found.id})
+        participation.attended_at = now
+        participation.save(update_fields=["attended_at"])
+    return found
+
+
+def unlink(participation):
+    with transaction.atomic():
+        link_ = ActivityLink.objects.filter(participation=participation).first()
+        if link_ is None:
+            return
+        cache.delete(_cache_key(participation.runner_id, link_.activity_id))
+        link_.delete()
+        participation.attended_at = None
+        participation.save(update_fields=["attended_at"])
+
+
+# Strava's webhook events
+
+def athlete_revoked(athlete_id):
+    """The runner removed join run from their Strava settings. True if we knew them."""
+    connection = StravaConnection.objects.filter(athlete_id=athlete_id).select_related(
+        "user").first()
+    if connection is None:
+        return False
+    forget(connection)
+    return True
+
+
+def activity_deleted(athlete_id, activity_id):
+    """The runner deleted an activity on Strava: its link and "attended" mark go too."""
+    with transaction.atomic():
+        links = ActivityLink.objects.filter(
+            activity_id=activity_id, participation__runner__strava__athlete_id=athlete_id
+        ).select_related("participation")
+        for link_ in links:
+            unlink(link_.participation)

@@ -1,0 +1,225 @@
+"""Every call join run makes to Strava, and nothing else.
+
+Strava is reached only through STRAVA_OAUTH_URL and STRAVA_API_URL, with timeouts, the
+access token only ever in the ``Authorization`` header, and one exception type. The
+application-wide rate limits are read from each answer's headers and kept in the shared
+cache: once usage reaches a limit, no call goes out until its window resets, so every
+worker stops together instead of each finding out with a 429.
+
+This module knows HTTP, not accounts: storing and refreshing tokens is runs/strava.py.
+"""
+
+import datetime as dt
+import json
+import logging
+from urllib.parse import urlencode
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+SCOPE = "read,activity:read"
+PAUSE_KEY = "strava:paused-until"
+QUARTER_HOUR = 15 * 60
+
+
+class StravaError(Exception):
+    """A call to Strava that did not give an answer we can use.
+
+    ``code`` is one of UNAVAILABLE (down, slow past the timeout, 5xx), RATE_LIMITED (429,
+    or our own pause; ``retry_at`` says until when), UNAUTHORIZED (a token or code Strava
+    refuses), NOT_FOUND (no such activity for this athlete) or BAD_RESPONSE (an answer we
+    cannot read).
+    """
+
+    UNAVAILABLE = "unavailable"
+    RATE_LIMITED = "rate_limited"
+    UNAUTHORIZED = "unauthorized"
+    NOT_FOUND = "not_found"
+    BAD_RESPONSE = "bad_response"
+
+    def __init__(self, code, detail="", *, retry_at=None):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.retry_at = retry_at
+
+
+def is_configured():
+    return bool(settings.STRAVA_CLIENT_ID and settings.STRAVA_CLIENT_SECRET)
+
+
+_session = requests.Session()  # one per worker: connections to Strava are reused
+
+
+def _timeout():
+    # (connect, read): Strava answers in well under a second when it is well.
+    return (min(3.05, settings.STRAVA_TIMEOUT), settings.STRAVA_TIMEOUT)
+
+
+# Rate limits
+
+def paused_until(now=None):
+    """When calls may go out again, or None when they may go out now."""
+    until = cache.get(PAUSE_KEY)
+    now = now or timezone.now()
+    if until is None or until <= now.timestamp():
+        return None
+    return dt.datetime.fromtimestamp(until, tz=dt.UTC)
+
+
+def _next_quarter_hour(now):
+    return (int(now.timestamp()) // QUARTER_HOUR + 1) * QUARTER_HOUR
+
+
+def _next_midnight_utc(now):
+    tomorrow = now.astimezone(dt.UTC).date() + dt.timedelta(days=1)
+    return int(dt.datetime.combine(tomorrow, dt.time(), tzinfo=dt.UTC).timestamp())
+
+
+def _pairs(response, name):
+    """("15min", "daily") integers from a header such as "100,1000", or None."""
+    try:
+        first, second = response.headers[name].split(",")
+        return int(first), int(second)
+    except (KeyError, ValueError):
+        return None
+
+
+def _note_rate_limits(response, method, now):
+    """Pauses every worker when Strava says usage has reached a limit."""
+    names = [("X-RateLimit-Limit", "X-RateLimit-Usage")]
+    if method == "GET":  # reads also count against the tighter read limit
+        names.append(("X-ReadRateLimit-Limit", "X-ReadRateLimit-Usage"))
+    until = None
+    for limit_name, usage_name in names:
+        limits, usage = _pairs(response, limit_name), _pairs(response, usage_name)
+        if not limits or not usage:
+            continue
+        if usage[1] >= limits[1]:
+            until = max(until or 0, _next_midnight_utc(now))
+        elif usage[0] >= limits[0]:
+            until = max(until or 0, _next_quarter_hour(now))
+    if response.status_code == 429 and until is None:
+        until = _next_quarter_hour(now)  # no usable headers: Strava's windows are 15 min
+    if until is not None:
+        cache.set(PAUSE_KEY, until, timeout=until - int(now.timestamp()) + 1)
+    return until
+
+
+# Calls
+
+def _request(method, url, *, token=None, data=None, params=None, now=None):
+    now = now or timezone.now()
+    until = paused_until(now)
+    if until:
+        raise StravaError(StravaError.RATE_LIMITED, "paused", retry_at=until)
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        response = _session.request(method, url, headers=headers, data=data, params=params,
+                                    timeout=_timeout(), allow_redirects=False)
+    except requests.Timeout as error:
+        raise StravaError(StravaError.UNAVAILABLE, "timeout") from error
+    except requests.RequestException as error:
+        raise StravaError(StravaError.UNAVAILABLE, type(error).__name__) from error
+    until = _note_rate_limits(response, method, now)
+    status = response.status_code
+    if status == 429:
+        retry_at = dt.datetime.fromtimestamp(until, tz=dt.UTC)
+        raise StravaError(StravaError.RATE_LIMITED, "429", retry_at=retry_at)
+    if status >= 500:
+        raise StravaError(StravaError.UNAVAILABLE, str(status))
+    if status == 404:
+        raise StravaError(StravaError.NOT_FOUND, "404")
+    # A refused code or refresh token is a 400 from the token endpoint; 403 is an
+    # application Strava has switched off.
+    if status in (400, 401, 403):
+        raise StravaError(StravaError.UNAUTHORIZED, f"{status} {_fault_codes(response)}")
+    if status != 200:
+        raise StravaError(StravaError.BAD_RESPONSE, str(status))
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError) as error:
+        raise StravaError(StravaError.BAD_RESPONSE, "not JSON") from error
+
+
+def _fault_codes(response):
+    """Strava's own error codes ("RefreshToken/invalid"), which name no person."""
+    try:
+        errors = response.json().get("errors") or []
+        return ",".join(f"{e.get('resource')}/{e.get('code')}" for e in errors)[:200]
+    except (ValueError, AttributeError, TypeError):
+        return ""
+
+
+def authorize_url(*, redirect_uri, state, force=False):
+    query = urlencode({
+        "client_id": settings.STRAVA_CLIENT_ID,
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+        "approval_prompt": "force" if force else "auto",
+        "scope": SCOPE,  # comma-separated: Strava refuses spaces
+        "state": state,
+    })
+    return f"{settings.STRAVA_OAUTH_URL}/authorize?{query}"
+
+
+def _token_call(fields):
+    data = {"client_id": settings.STRAVA_CLIENT_ID,
+            "client_secret": settings.STRAVA_CLIENT_SECRET, **fields}
+    answer = _request("POST", f"{settings.STRAVA_OAUTH_URL}/token", data=data)
+    try:
+        tokens = {
+            "access_token": _text(answer["access_token"]),
+            "refresh_token": _text(answer["refresh_token"]),
+            "expires_at": dt.datetime.fromtimestamp(int(answer["expires_at"]), tz=dt.UTC),
+        }
+        if "athlete" in answer:
+            athlete = answer["athlete"]
+            tokens["athlete_id"] = _id(athlete["id"])
+            tokens["firstname"] = athlete.get("firstname") or ""
+    except (KeyError, TypeError, ValueError, OverflowError, OSError) as error:
+        raise StravaError(StravaError.BAD_RESPONSE, "token fields") from error
+    return tokens
+
+
+def exchange_code(code):
+    """Tokens for an authorization code (single use): access_token, refresh_token,
+    expires_at, athlete_id and firstname."""
+    tokens = _token_call({"code": code, "grant_type": "authorization_code"})
+    if "athlete_id" not in tokens:
+        raise StravaError(StravaError.BAD_RESPONSE, "no athlete")
+    return tokens
+
+
+def refresh(refresh_token):
+    """New tokens; the refresh token sent dies once Strava has answered."""
+    return _token_call({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+def deauthorize(access_token):
+    """Ends join run's access to the athlete at Strava (every token of theirs)."""
+    _request("POST", f"{settings.STRAVA_OAUTH_URL}/deauthorize", token=access_token)
+
+
+def get(path, access_token, params=None):
+    """GET ``STRAVA_API_URL + path``: the decoded JSON."""
+    return _request("GET", f"{settings.STRAVA_API_URL}{path}", token=access_token,
+                    params=params)
+
+
+def _text(value):
+    if not isinstance(value, str) or not value:
+        raise ValueError("not a string")
+    return value
+
+
+def _id(value):
+    # bool is an int in Python; Strava ids are never true or false.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise ValueError("not an id")
+    return value

@@ -1,0 +1,287 @@
+"""Strava pages: connect and sign in (OAuth), disconnect, Strava's webhook, and linking a
+runner's own activity to a run they joined."""
+
+import json
+import logging
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from joinrun.views import next_url
+
+from . import strava
+from . import strava_client as client
+from .models import Participation, Run, StravaConnection
+from .strava import LinkRefused
+from .strava_client import StravaError
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "strava_oauth"  # the state and return page of a connect in progress
+
+
+def _require_strava():
+    if not strava.enabled():
+        raise Http404("Strava is not configured on this site.")
+
+
+def _connect_url(back_to, *, force=False):
+    query = {"next": back_to}
+    if force:
+        query["force"] = "1"
+    return f"{reverse('strava:connect')}?{urlencode(query)}"
+
+
+@never_cache
+def connect(request):
+    """Sends the browser to Strava's consent page, with a single-use state."""
+    _require_strava()
+    state = secrets.token_urlsafe(32)
+    request.session[PENDING_KEY] = {"state": state, "next": next_url(request)}
+    return redirect(client.authorize_url(
+        # Exactly SITE_URL + the path, no query: Strava appends its own parameters.
+        redirect_uri=settings.SITE_URL + reverse("strava:callback"),
+        state=state,
+        force=request.GET.get("force") == "1",
+    ))
+
+
+@never_cache
+def callback(request):
+    """Strava sends the browser back here with a code (or a refusal)."""
+    _require_strava()
+    pending = request.session.pop(PENDING_KEY, None)
+    state = request.GET.get("state", "")
+    if not pending or not state or not constant_time_compare(state, pending["state"]):
+        return render(request, "strava/bad_state.html", status=400)
+    default = "runs:mine" if request.user.is_authenticated else "runs:home"
+    back_to = pending["next"] or reverse(default)
+    if request.GET.get("error"):
+        messages.info(request, _("Strava was not connected."))
+        return redirect(back_to)
+    code = request.GET.get("code", "")[:200]
+    scope = request.GET.get("scope", "")[:200]
+    if not code:
+        return render(request, "strava/bad_state.html", status=400)
+    if not strava.ACTIVITY_SCOPES & set(scope.split(",")):
+        # Nothing is exchanged or kept: without activity:read there is nothing to link.
+        return render(request, "strava/needs_activity_scope.html",
+                      {"retry_url": _connect_url(back_to, force=True), "back_to": back_to})
+    try:
+        tokens = client.exchange_code(code)  # once: a code works only once
+    except StravaError as error:
+        messages.error(request, strava.problem_message(error))
+        return redirect(back_to)
+    if request.user.is_authenticated:
+        return _connect_account(request, tokens, scope, back_to)
+    return _sign_in(request, tokens, scope, back_to)
+
+
+def _connect_account(request, tokens, scope, back_to):
+    taken = StravaConnection.objects.filter(athlete_id=tokens["athlete_id"]).exclude(
+        user=request.user).exists()
+    if taken:
+        messages.error(request, _("This Strava account is already connected to another join "
+                                  "run account. Sign in with Strava to use that account."))
+        return redirect(back_to)
+    try:
+        strava.save_connection(request.user, tokens, scope)
+    except IntegrityError:  # the same athlete connected elsewhere a moment ago
+        messages.error(request, _("This Strava account is already connected to another "
+                                  "join run account."))
+        return redirect(back_to)
+    messages.success(request, _("Strava is connected."))
+    return redirect(back_to)
+
+
+def _sign_in(request, tokens, scope, back_to):
+    """Signs in the account this athlete connected, or creates one for them."""
+    connection = StravaConnection.objects.filter(athlete_id=tokens["athlete_id"]).select_related(
+        "user").first()
+    if connection is not None:
+        user = connection.user
+        if not user.is_active:
+            messages.error(request, _("This account is switched off. Write to us if you think "
+                                      "that is a mistake."))
+            return redirect("accounts:login")
+        strava.save_connection(user, tokens, scope)
+        welcome = _("Welcome back, %(name)s!")
+    else:
+        try:
+            with transaction.atomic():
+                # No email and no password: Strava is how this person signs in, until they
+                # add both on their profile. Only the first name is kept from Strava.
+                name = tokens["firstname"].strip()[:50] or _("Runner")
+                user = get_user_model().objects.create_user(None, None, display_name=name)
+                strava.save_connection(user, tokens, scope)
+        except IntegrityError:  # a twin callback created this athlete's account first
+            messages.error(request, _("Signing in with Strava did not finish. Try again."))
+            return redirect("accounts:login")
+        welcome = _("Welcome to join run, %(name)s! You can add an email and a password on "
+                    "your account page.")
+    # login() rotates the session key; the session ends when the browser closes.
+    login(request, user)
+    messages.success(request, welcome % {"name": user.display_name})
+    return redirect(back_to)
+
+
+@require_POST
+@login_required
+def disconnect(request):
+    _require_strava()
+    connection = strava.connection_of(request.user)
+    if connection is None:
+        messages.info(request, _("Strava is not connected."))
+        return redirect("accounts:profile")
+    user = request.user
+    if not (user.email and user.has_usable_password()):
+        # Strava is how this account signs in: without it, nobody could get back in.
+        return render(request, "strava/disconnect_refused.html", status=409)
+    strava.disconnect(connection)
+    messages.success(request, _("Strava is disconnected. We deleted your Strava connection "
+                                "and every activity you had linked."))
+    return redirect(next_url(request) or reverse("accounts:profile"))
+
+
+# Strava's webhook
+
+@csrf_exempt  # Strava posts here; it has no CSRF token, and the events change only our copy
+@require_http_methods(["GET", "POST"])
+def webhook(request):
+    if request.method == "GET":
+        return _confirm_subscription(request)
+    try:
+        event = json.loads(request.body)
+        object_type, aspect_type = event["object_type"], event["aspect_type"]
+        object_id, owner_id = event["object_id"], event["owner_id"]
+        updates = event.get("updates") or {}
+        if not (isinstance(object_type, str) and isinstance(aspect_type, str)
+                and _is_id(object_id) and _is_id(owner_id) and isinstance(updates, dict)):
+            raise ValueError("fields")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return JsonResponse({"error": "not a Strava event"}, status=400)
+    # Unknown athletes and events we do not use are acknowledged, so Strava does not retry.
+    if object_type == "athlete" and str(updates.get("authorized")) == "false":
+        strava.athlete_revoked(owner_id)
+    elif object_type == "activity" and aspect_type == "delete":
+        strava.activity_deleted(owner_id, object_id)
+    return JsonResponse({"ok": True})
+
+
+def _is_id(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _confirm_subscription(request):
+    expected = settings.STRAVA_WEBHOOK_VERIFY_TOKEN
+    given = request.GET.get("hub.verify_token", "")
+    challenge = request.GET.get("hub.challenge", "")
+    if (not expected or request.GET.get("hub.mode") != "subscribe"
+            or not constant_time_compare(given, expected) or not challenge):
+        return HttpResponseForbidden("not a valid subscription check\n",
+                                     content_type="text/plain")
+    return JsonResponse({"hub.challenge": challenge[:200]})
+
+
+# Linking an activity to a run
+
+def _participation_for_linking(request, run_id):
+    """The run and the viewer's place on it: only a runner of the run links to it."""
+    _require_strava()
+    run = get_object_or_404(Run, pk=run_id)
+    participation = Participation.objects.filter(run=run, runner=request.user).select_related(
+        "run", "activity_link").first()
+    if participation is None:
+        raise PermissionDenied
+    return run, participation
+
+
+@login_required
+@never_cache
+def choose_activity(request, run_id):
+    """Lists the runner's activities around the run's start; POST links the chosen one."""
+    run, participation = _participation_for_linking(request, run_id)
+    connection = strava.connection_of(request.user)
+    if connection is None:
+        return redirect(_connect_url(reverse("strava:choose", args=[run.pk])))
+    context = {"run": run, "participation": participation, "activities": [], "problem": None,
+               "window_open": strava.link_window_open(run)}
+    status = 200
+    if not context["window_open"]:
+        context["problem"] = _("Activities can be linked from the start of a run until "
+                               "%(days)s days after it.") % {"days": strava.LINK_DAYS}
+        status = 409 if request.method == "POST" else 200
+        return render(request, "strava/choose_activity.html", context, status=status)
+    if request.method == "POST":
+        try:
+            activity_id = int(request.POST.get("activity", ""))
+            if not 0 < activity_id < 2**63:
+                raise ValueError
+        except ValueError:
+            context["problem"] = _("Choose one of your activities.")
+            status = 400
+        else:
+            try:
+                strava.link(participation, connection, activity_id)
+            except LinkRefused as refused:
+                context["problem"], status = str(refused), 400
+            except StravaError as error:
+                context["problem"] = strava.problem_message(error)
+            else:
+                messages.success(request, _("Your Strava activity is linked: you ran it."))
+                return redirect(run)
+    try:
+        context["activities"] = strava.activities_around(connection, run)
+    except StravaError as error:
+        context["problem"] = context["problem"] or strava.problem_message(error)
+        context["connected"] = StravaConnection.objects.filter(pk=connection.pk).exists()
+    return render(request, "strava/choose_activity.html", context, status=status)
+
+
+@require_POST
+@login_required
+def unlink(request, run_id):
+    run, participation = _participation_for_linking(request, run_id)
+    strava.unlink(participation)
+    messages.success(request, _("The Strava activity is unlinked from this run."))
+    return redirect(run)
+
+
+def activity_panel(request, run, participation):
+    """What the run page shows the runner about their own Strava activity (a dict for the
+    template), or None when there is nothing to show. Strava's data goes only to its owner:
+    this is called only with the viewer's own participation."""
+    if not strava.enabled() or participation is None or not run.has_started():
+        return None
+    link = getattr(participation, "activity_link", None)
+    panel = {"link": link, "activity": None, "problem": None,
+             "window_open": strava.link_window_open(run), "connected": False}
+    connection = strava.connection_of(request.user)
+    panel["connected"] = connection is not None
+    if link is None or connection is None:
+        return panel if panel["window_open"] or link else None
+    try:
+        panel["activity"] = strava.activity(connection, link.activity_id)
+    except StravaError as error:
+        if error.code == StravaError.NOT_FOUND:
+            # Deleted on Strava (or no longer theirs): stop showing it.
+            strava.unlink(participation)
+            panel["link"] = None
+        panel["problem"] = strava.problem_message(error)
+        panel["connected"] = StravaConnection.objects.filter(pk=connection.pk).exists()
+    return panel
+

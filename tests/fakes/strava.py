@@ -1,0 +1,629 @@
+"""A fake of Strava's OAuth and REST API (v3), standard library only.
+
+In tests it runs in-process; point the app's base URLs at it::
+
+    with FakeStrava() as fake:
+        athlete = fake.add_athlete("Ana", "Novak")
+        fake.add_activity(athlete, start=datetime(2026, 9, 1, 6, tzinfo=UTC))
+        settings.STRAVA_OAUTH_URL, settings.STRAVA_API_URL = fake.oauth_url, fake.api_url
+
+By hand, ``python -m tests.fakes.strava --port 8765`` (from the project root) serves in the
+foreground with a demo athlete and two weeks of activities, and prints the environment
+variables that point the app at it. It follows Strava's documented behaviour: comma-separated
+scopes, single-use codes, refresh-token rotation, Bearer-only API calls, rate-limit headers and
+Strava's error shape. Faults can be injected with fail().
+"""
+
+import argparse
+import contextlib
+import json
+import secrets
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+SCOPES = frozenset({"read", "read_all", "profile:read_all", "profile:write",
+                    "activity:read", "activity:read_all", "activity:write"})
+FAULT_KINDS = ("500", "429", "slow", "401", "malformed")
+FAULT_TARGETS = ("api", "token", "deauthorize", "any")
+CODE_LIFETIME = 600        # authorization codes are short-lived
+KEEP_ACCESS_TOKEN = 3600   # a refresh returns the same access token while more than 1 h is left
+LOCAL_OFFSET = 3600        # every fake activity happens at UTC+1 (Europe/Ljubljana in winter)
+MAX_PER_PAGE = 200
+AVATAR = "avatar/athlete/large.png"
+MALFORMED_BODY = '{"id": 1,'
+
+
+def _error(message, resource, field, code):
+    return {"message": message, "errors": [{"resource": resource, "field": field, "code": code}]}
+
+
+INVALID_TOKEN = _error("Authorization Error", "Athlete", "access_token", "invalid")
+MISSING_SCOPE = _error("Authorization Error", "AccessToken", "activity:read_permission", "missing")
+ACTIVITY_NOT_FOUND = _error("Resource Not Found", "Activity", "id", "not found")
+RATE_LIMITED = _error("Rate Limit Exceeded", "Application", "rate limit", "exceeded")
+BAD_CLIENT = _error("Bad Request", "Application", "client_id", "invalid")
+SERVER_ERROR = {"message": "Internal Server Error", "errors": []}
+NOT_FOUND = {"message": "Resource Not Found", "errors": []}
+
+
+def _iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Recorded:
+    """One request as the fake received it."""
+
+    method: str
+    path: str                 # without the query string
+    query: dict[str, str]
+    headers: dict[str, str]   # lower-case names
+    form: dict[str, str]      # for application/x-www-form-urlencoded bodies
+    json: object | None       # parsed application/json body
+
+    @property
+    def bearer(self):
+        scheme, _, token = self.headers.get("authorization", "").partition(" ")
+        return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+    @property
+    def token_via(self):
+        """Where the client put its access token: "header", "form", "query" or None."""
+        if self.bearer:
+            return "header"
+        if "access_token" in self.form:
+            return "form"
+        return "query" if "access_token" in self.query else None
+
+
+@dataclass
+class _Access:
+    athlete_id: int
+    scope: str
+    expires_at: int
+
+
+@dataclass
+class _Activity:
+    id: int
+    athlete_id: int
+    start: datetime
+    name: str
+    sport_type: str
+    distance: float
+    moving_time: int
+    elapsed_time: int
+    private: bool
+    visibility: str
+
+
+class FakeStrava:
+    def __init__(self, *, client_id="12345", client_secret="fake-client-secret", port=0,
+                 token_lifetime=21600):
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.port = port
+        self.token_lifetime = token_lifetime
+        self.url = self.oauth_url = self.api_url = None  # set by start(), once the port is known
+        self.signed_in_athlete: int | None = None
+        self.deny = False
+        self.granted_scope: str | None = None
+        self.slow_seconds = 3.0
+        self.token_delay = 0.0
+        self.rate_limit = (200, 2000)
+        self.read_rate_limit = (100, 1000)
+        self.usage = [0, 0]
+        self.read_usage = [0, 0]
+        self.requests: list[Recorded] = []
+        self.deauthorized: set[int] = set()
+        self._lock = threading.Lock()
+        self._athletes: dict[int, tuple[str, str]] = {}
+        self._activities: dict[int, _Activity] = {}
+        self._codes: dict[str, tuple[int, str, float]] = {}   # code -> athlete, scope, expiry
+        self._access: dict[str, _Access] = {}
+        self._refresh: dict[str, tuple[int, str]] = {}       # token -> athlete, scope
+        self._current_access: dict[int, str] = {}            # athlete -> newest access token
+        self._faults: list[list] = []                         # [kind, on, times left or None]
+        self._next_athlete = 9_000_000_001
+        self._next_activity = 12_000_000_001                  # above 2**31: needs 64-bit columns
+        self._server = None
+        self._thread = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self):
+        server = _Server(("127.0.0.1", self.port), _Handler)
+        server.fake = self
+        self.port = server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.oauth_url, self.api_url = self.url + "/oauth", self.url + "/api/v3"
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-strava", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    # --- data ------------------------------------------------------------------------------
+
+    def add_athlete(self, firstname="Ana", lastname="Novak", *, athlete_id=None):
+        with self._lock:
+            athlete_id = self._next_athlete if athlete_id is None else athlete_id
+            if athlete_id in self._athletes:
+                raise ValueError(f"athlete {athlete_id} already exists")
+            self._athletes[athlete_id] = (firstname, lastname)
+            self._next_athlete = max(self._next_athlete, athlete_id + 1)
+            return athlete_id
+
+    def add_activity(self, athlete_id, *, start, name="Morning Run", sport_type="Run",
+                     distance=10000.0, moving_time=3000, elapsed_time=None, private=False,
+                     visibility=None):
+        if start.tzinfo is None or start.utcoffset() is None:
+            raise ValueError("start must be an aware datetime")
+        visibility = visibility or ("only_me" if private else "everyone")
+        with self._lock:
+            self._require_athlete(athlete_id)
+            activity_id = self._next_activity
+            self._next_activity += 1
+            self._activities[activity_id] = _Activity(
+                activity_id, athlete_id, start.astimezone(UTC), name, sport_type, float(distance),
+                int(moving_time), int(moving_time if elapsed_time is None else elapsed_time),
+                bool(private or visibility == "only_me"), visibility)
+            return activity_id
+
+    def delete_activity(self, activity_id):
+        with self._lock:
+            if self._activities.pop(activity_id, None) is None:
+                raise KeyError(f"no activity {activity_id}")
+
+    # --- faults ----------------------------------------------------------------------------
+
+    def fail(self, kind, *, times=1, on="api"):
+        if kind not in FAULT_KINDS or on not in FAULT_TARGETS:
+            raise ValueError(f"fail(kind in {FAULT_KINDS}, on in {FAULT_TARGETS})")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None for 'until clear_faults()'")
+        with self._lock:
+            self._faults.append([kind, on, times])
+
+    def clear_faults(self):
+        with self._lock:
+            self._faults.clear()
+
+    # --- inspection and token seeding -------------------------------------------------------
+
+    def requests_to(self, path):
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def issue_tokens(self, athlete_id, *, scope="read,activity:read", expires_at=None):
+        """A token set as if the OAuth dance had happened; expires_at is epoch seconds or a
+        datetime (default: now + token_lifetime)."""
+        if isinstance(expires_at, datetime):
+            expires_at = int(expires_at.timestamp())
+        with self._lock:
+            self._require_athlete(athlete_id)
+            access = self._new_access(athlete_id, scope, expires_at)
+            return self._token_json(access, self._new_refresh(athlete_id, scope))
+
+    def expire_access_tokens(self, athlete_id):
+        with self._lock:
+            for entry in self._access.values():
+                if entry.athlete_id == athlete_id:
+                    entry.expires_at = int(time.time()) - 1
+
+    def refresh_token_is_valid(self, token):
+        with self._lock:
+            return token in self._refresh
+
+    # --- token bookkeeping (call with the lock held) -----------------------------------------
+
+    def _require_athlete(self, athlete_id):
+        if athlete_id not in self._athletes:
+            raise KeyError(f"no athlete {athlete_id}; call add_athlete() first")
+
+    def _new_access(self, athlete_id, scope, expires_at=None):
+        token = secrets.token_hex(20)
+        if expires_at is None:
+            expires_at = int(time.time()) + self.token_lifetime
+        self._access[token] = _Access(athlete_id, scope, int(expires_at))
+        self._current_access[athlete_id] = token
+        return token
+
+    def _new_refresh(self, athlete_id, scope):
+        # Only the newest refresh token of an athlete works: issuing one kills the others.
+        for token in [t for t, (owner, _) in self._refresh.items() if owner == athlete_id]:
+            del self._refresh[token]
+        token = secrets.token_hex(20)
+        self._refresh[token] = (athlete_id, scope)
+        return token
+
+    def _token_json(self, access, refresh):
+        expires_at = self._access[access].expires_at
+        return {"token_type": "Bearer", "expires_at": expires_at,
+                "expires_in": max(0, expires_at - int(time.time())),
+                "refresh_token": refresh, "access_token": access}
+
+    def _valid_access(self, token):
+        entry = self._access.get(token) if token else None
+        return entry if entry is not None and entry.expires_at > time.time() else None
+
+    # --- request handling --------------------------------------------------------------------
+
+    def handle(self, req):
+        """Answer one request: (status, body, headers); body is JSON-able, a str or None."""
+        is_api = req.path == "/api/v3" or req.path.startswith("/api/v3/")
+        with self._lock:
+            self.requests.append(req)
+            fault = self._take_fault(req.path, is_api)
+        if fault == "slow":
+            time.sleep(self.slow_seconds)  # outside the lock: other requests go on meanwhile
+            fault = None
+        if is_api:
+            return self._api(req, fault)
+        if fault is not None:
+            status, body = _fault_reply(fault)
+            return status, body, self._limit_headers(full=True) if fault == "429" else {}
+        route = (req.method, req.path)
+        if route == ("GET", "/oauth/authorize"):
+            return self._authorize(req.query)
+        if route == ("POST", "/oauth/token"):
+            return self._token({**req.query, **req.form})
+        if route == ("POST", "/oauth/deauthorize"):
+            return self._deauthorize(req)
+        if route in (("GET", "/_fake"), ("GET", "/_fake/")):
+            return 200, self._summary(), {}
+        return 404, NOT_FOUND, {}
+
+    def _take_fault(self, path, is_api):
+        if path.startswith("/_fake"):
+            return None  # the control endpoint always answers
+        target = {"/oauth/token": "token", "/oauth/deauthorize": "deauthorize"}.get(path)
+        target = "api" if is_api else target
+        for fault in self._faults:
+            kind, on, left = fault
+            if on in ("any", target):
+                if left is not None:
+                    fault[2] -= 1
+                    if fault[2] == 0:
+                        self._faults.remove(fault)
+                return kind
+        return None
+
+    def _authorize(self, q):
+        if q.get("client_id") != self.client_id:
+            return 400, BAD_CLIENT, {}
+        redirect = q.get("redirect_uri", "")
+        parts = urlsplit(redirect)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return 400, _error("Bad Request", "Application", "redirect_uri", "invalid"), {}
+        if q.get("response_type") != "code":
+            return 400, _error("Bad Request", "Authorize", "response_type", "invalid"), {}
+        scope = q.get("scope", "")
+        if not scope or not set(scope.split(",")) <= SCOPES:  # spaces or legacy names fail here
+            return 400, _error("Bad Request", "Authorize", "scope", "invalid"), {}
+        with self._lock:
+            athlete_id = self.signed_in_athlete
+            if athlete_id is None:
+                athlete_id = next(iter(self._athletes), None)
+            if athlete_id not in self._athletes:
+                return 409, {"message": "FakeStrava: nobody is signed in; add_athlete() first",
+                             "errors": []}, {}
+            params = {"state": q.get("state", "")}  # Strava sends state= even when none was given
+            if self.deny:
+                params["error"] = "access_denied"
+            else:
+                granted = scope if self.granted_scope is None else self.granted_scope
+                code = secrets.token_hex(20)
+                self._codes[code] = (athlete_id, granted, time.time() + CODE_LIFETIME)
+                params.update(code=code, scope=granted)
+        joiner = "&" if "?" in redirect else "?"
+        return 302, None, {"Location": redirect + joiner + urlencode(params, safe=",:")}
+
+    def _token(self, params):
+        if (params.get("client_id") != self.client_id
+                or params.get("client_secret") != self.client_secret):
+            return 401, BAD_CLIENT, {}
+        grant = params.get("grant_type")
+        if grant == "authorization_code":
+            return self._exchange_code(params.get("code", ""))
+        if grant == "refresh_token":
+            return self._refresh_tokens(params.get("refresh_token", ""))
+        return 400, _error("Bad Request", "Application", "grant_type", "invalid"), {}
+
+    def _exchange_code(self, code):
+        with self._lock:
+            entry = self._codes.pop(code, None)  # single use, even when the exchange fails
+            if entry is None or entry[2] < time.time():
+                return 400, _error("Bad Request", "AuthorizationCode", "code", "invalid"), {}
+            athlete_id, scope, _ = entry
+            access = self._new_access(athlete_id, scope)
+            body = self._token_json(access, self._new_refresh(athlete_id, scope))
+            return 200, {**body, "athlete": self._athlete_json(athlete_id)}, {}
+
+    def _refresh_tokens(self, refresh):
+        if self.token_delay:
+            time.sleep(self.token_delay)  # widens the window for racing refreshes in tests
+        with self._lock:
+            entry = self._refresh.pop(refresh, None)  # rotation: the token sent dies at once
+            if entry is None:
+                return 400, _error("Bad Request", "RefreshToken", "refresh_token", "invalid"), {}
+            athlete_id, scope = entry
+            access = self._current_access.get(athlete_id)
+            current = self._access.get(access) if access else None
+            if current is None or current.expires_at - time.time() <= KEEP_ACCESS_TOKEN:
+                access = self._new_access(athlete_id, scope)
+            return 200, self._token_json(access, self._new_refresh(athlete_id, scope)), {}
+
+    def _deauthorize(self, req):
+        token = req.bearer or req.form.get("access_token") or req.query.get("access_token")
+        with self._lock:
+            entry = self._valid_access(token)
+            if entry is None:
+                return 401, INVALID_TOKEN, {}
+            athlete_id = entry.athlete_id
+            for table in (self._access, self._refresh):
+                for key in [k for k, v in table.items() if _owner(v) == athlete_id]:
+                    del table[key]
+            self._current_access.pop(athlete_id, None)
+            self.deauthorized.add(athlete_id)
+        return 200, {"access_token": token}, {}
+
+    # --- /api/v3 -----------------------------------------------------------------------------
+
+    def _api(self, req, fault):
+        read = req.method == "GET"
+        with self._lock:
+            if fault == "429":
+                return 429, RATE_LIMITED, self._limit_headers(full=True)
+            if self._over_limit(read):  # refused requests are not counted
+                return 429, RATE_LIMITED, self._limit_headers()
+            for counter in (self.usage, self.read_usage) if read else (self.usage,):
+                counter[0] += 1
+                counter[1] += 1
+            status, body = _fault_reply(fault) if fault else self._api_route(req)
+            return status, body, self._limit_headers()
+
+    def _over_limit(self, read):
+        pairs = [(self.usage, self.rate_limit)]
+        if read:
+            pairs.append((self.read_usage, self.read_rate_limit))
+        return any(u >= lim for usage, limit in pairs for u, lim in zip(usage, limit, strict=True))
+
+    def _limit_headers(self, full=False):
+        usage, read_usage = (self.rate_limit, self.read_rate_limit) if full else (
+            self.usage, self.read_usage)
+        pairs = {"X-RateLimit-Limit": self.rate_limit, "X-RateLimit-Usage": usage,
+                 "X-ReadRateLimit-Limit": self.read_rate_limit, "X-ReadRateLimit-Usage": read_usage}
+        return {name: f"{pair[0]},{pair[1]}" for name, pair in pairs.items()}
+
+    def _api_route(self, req):
+        path = req.path.removeprefix("/api/v3")
+        activity_id = path.removeprefix("/activities/")
+        if req.method != "GET":
+            return 404, NOT_FOUND
+        if path == "/athlete":
+            handler = self._get_athlete
+        elif path == "/athlete/activities":
+            handler = self._list_activities
+        elif path.startswith("/activities/") and activity_id.isascii() and activity_id.isdigit():
+            handler = self._get_activity
+        else:
+            return 404, NOT_FOUND
+        token = self._valid_access(req.bearer)  # only the header counts, as from 2027 on
+        if token is None:
+            return 401, INVALID_TOKEN
+        return handler(token, req.query, activity_id)
+
+    def _get_athlete(self, token, _query, _id):
+        return 200, self._athlete_json(token.athlete_id, detailed=True)
+
+    def _list_activities(self, token, query, _id):
+        scopes = set(token.scope.split(","))
+        if not scopes & {"activity:read", "activity:read_all"}:
+            return 401, MISSING_SCOPE
+        try:
+            before, after = _int_param(query, "before", None), _int_param(query, "after", None)
+            page, per_page = _int_param(query, "page", 1), _int_param(query, "per_page", 30)
+            if page < 1 or per_page < 1:
+                raise ValueError("page" if page < 1 else "per_page")
+        except ValueError as bad:
+            return 400, _error("Bad Request", "Application", str(bad), "invalid")
+        per_page = min(per_page, MAX_PER_PAGE)
+        found = [a for a in self._activities.values()
+                 if a.athlete_id == token.athlete_id
+                 and (not a.private or "activity:read_all" in scopes)
+                 and (before is None or a.start.timestamp() < before)
+                 and (after is None or a.start.timestamp() > after)]
+        found.sort(key=lambda a: (a.start, a.id), reverse=True)  # newest first
+        window = found[(page - 1) * per_page:page * per_page]
+        return 200, [self._activity_json(a) for a in window]
+
+    def _get_activity(self, token, _query, activity_id):
+        scopes = set(token.scope.split(","))
+        if not scopes & {"activity:read", "activity:read_all"}:
+            return 401, MISSING_SCOPE
+        activity = self._activities.get(int(activity_id))
+        if (activity is None or activity.athlete_id != token.athlete_id
+                or (activity.private and "activity:read_all" not in scopes)):
+            return 404, ACTIVITY_NOT_FOUND
+        return 200, self._activity_json(activity, detailed=True)
+
+    # --- JSON shapes -------------------------------------------------------------------------
+
+    def _athlete_json(self, athlete_id, *, detailed=False):
+        firstname, lastname = self._athletes[athlete_id]
+        data = {"id": athlete_id, "username": None, "resource_state": 3 if detailed else 2,
+                "firstname": firstname, "lastname": lastname, "city": "Ljubljana",
+                "state": None, "country": "Slovenia", "sex": None, "premium": False,
+                "summit": False, "created_at": "2020-01-01T00:00:00Z",
+                "updated_at": "2020-01-01T00:00:00Z", "badge_type_id": 0,
+                "profile_medium": AVATAR, "profile": AVATAR, "friend": None, "follower": None}
+        if detailed:
+            data.update(follower_count=0, friend_count=0, measurement_preference="meters",
+                        ftp=None, weight=None, clubs=[], bikes=[], shoes=[])
+        return data
+
+    def _activity_json(self, a, *, detailed=False):
+        speed = a.distance / a.moving_time if a.moving_time else 0.0
+        upload_id = a.id + 1_000_000_000_000
+        data = {
+            "id": a.id, "resource_state": 3 if detailed else 2,
+            "athlete": {"id": a.athlete_id, "resource_state": 1}, "name": a.name,
+            "distance": a.distance, "moving_time": a.moving_time, "elapsed_time": a.elapsed_time,
+            "total_elevation_gain": 0.0, "sport_type": a.sport_type,
+            "type": "Run" if a.sport_type == "TrailRun" else a.sport_type,  # deprecated field
+            "start_date": _iso(a.start),
+            # Strava writes local wall time with a "Z" suffix too
+            "start_date_local": _iso(a.start + timedelta(seconds=LOCAL_OFFSET)),
+            "timezone": "(GMT+01:00) Europe/Ljubljana", "utc_offset": float(LOCAL_OFFSET),
+            "start_latlng": [], "end_latlng": [], "achievement_count": 0, "kudos_count": 0,
+            "athlete_count": 1,
+            "map": {"id": f"a{a.id}", "summary_polyline": None, "resource_state": 2},
+            "trainer": False, "commute": False, "manual": False, "private": a.private,
+            "visibility": a.visibility, "flagged": False, "average_speed": round(speed, 3),
+            "max_speed": round(speed * 1.25, 3), "has_heartrate": False,
+            "device_name": "Fake Watch", "external_id": f"fake-{a.id}.fit",
+            "upload_id": upload_id, "upload_id_str": str(upload_id),
+        }
+        if detailed:
+            data.update(description=None, calories=0.0, map={
+                "id": f"a{a.id}", "polyline": None, "summary_polyline": None, "resource_state": 3})
+        return data
+
+    def _summary(self):
+        with self._lock:
+            connected = {owner for owner, _ in self._refresh.values()}
+            owners = [a.athlete_id for a in self._activities.values()]
+            return {"signed_in_athlete": self.signed_in_athlete,
+                    "athletes": [{"id": i, "firstname": first, "lastname": last,
+                                  "activities": owners.count(i), "connected": i in connected}
+                                 for i, (first, last) in self._athletes.items()],
+                    "deauthorized": sorted(self.deauthorized), "requests": len(self.requests),
+                    "usage": self.usage, "read_usage": self.read_usage}
+
+
+def _owner(entry):
+    return entry.athlete_id if isinstance(entry, _Access) else entry[0]
+
+
+def _fault_reply(kind):
+    return {"500": (500, SERVER_ERROR), "429": (429, RATE_LIMITED), "401": (401, INVALID_TOKEN),
+            "malformed": (200, MALFORMED_BODY)}[kind]
+
+
+def _int_param(query, name, default):
+    value = query.get(name, "")
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(name) from None
+
+
+class _Server(ThreadingHTTPServer):
+    fake: FakeStrava
+
+    def handle_error(self, request, client_address):
+        # A client that gave up (e.g. its timeout during a "slow" fault) is expected here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "FakeStrava/1.0"
+
+    def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
+        pass
+
+    def _serve(self):
+        url = urlsplit(self.path)
+        try:
+            length = max(0, int(self.headers.get("Content-Length") or 0))
+        except ValueError:
+            length = 0
+        text = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        body_json = None
+        if ctype == "application/json":
+            with contextlib.suppress(ValueError):
+                body_json = json.loads(text)
+        req = Recorded(
+            method=self.command, path=url.path, query=dict(parse_qsl(url.query)),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            form=dict(parse_qsl(text)) if ctype == "application/x-www-form-urlencoded" else {},
+            json=body_json)
+        status, body, headers = self.server.fake.handle(req)
+        payload = b"" if body is None else (
+            body if isinstance(body, str) else json.dumps(body)).encode()
+        self.send_response(status)
+        if body is not None:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+
+def seed_demo(fake, *, now=None):
+    """Add "Demo Runner" with two weeks of runs and rides; sign them in. Returns their id."""
+    now = now or datetime.now(UTC)
+    athlete = fake.add_athlete("Demo", "Runner")
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    plan = [((6, 0), "Morning Run", "Run", 8000.0, 45 * 60),
+            ((16, 30), "Afternoon Ride", "Ride", 25000.0, 60 * 60),
+            ((17, 0), "Evening Run", "Run", 10000.0, 55 * 60)]
+    for days_ago in range(14):
+        for (hour, minute), name, sport_type, distance, seconds in plan:
+            start = midnight - timedelta(days=days_ago) + timedelta(hours=hour, minutes=minute)
+            if start <= now:  # nothing in the future
+                fake.add_activity(athlete, start=start, name=name, sport_type=sport_type,
+                                  distance=distance, moving_time=seconds)
+    fake.signed_in_athlete = athlete
+    return athlete
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tests.fakes.strava",
+                                     description="Serve a fake Strava API for trying join run.")
+    parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    args = parser.parse_args(argv)
+    fake = FakeStrava(port=args.port)
+    athlete = seed_demo(fake)
+    fake.start()
+    print(f"Fake Strava on {fake.url}, signed in as Demo Runner ({athlete}). Ctrl-C stops it.")
+    print(f"Point the app at it with:\n\nSTRAVA_CLIENT_ID={fake.client_id}\n"
+          f"STRAVA_CLIENT_SECRET={fake.client_secret}\nSTRAVA_OAUTH_URL={fake.oauth_url}\n"
+          f"STRAVA_API_URL={fake.api_url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
