@@ -51,3 +51,37 @@ def production_env(**overrides):
     env.update(DJANGO_SETTINGS_MODULE="joinrun.settings", ENV_FILE="/nonexistent")
     env.update(overrides)
     return env
+
+
+@pytest.fixture
+def fake_strava(settings):
+    """The fake Strava (tests/fakes/strava.py) on a loopback port, with the site's Strava
+    settings pointing at it, exactly as they would point at Strava."""
+    from tests.fakes.strava import FakeStrava
+
+    with FakeStrava() as fake:
+        settings.STRAVA_CLIENT_ID = fake.client_id
+        settings.STRAVA_CLIENT_SECRET = fake.client_secret
+        settings.STRAVA_OAUTH_URL = fake.oauth_url
+        settings.STRAVA_API_URL = fake.api_url
+        settings.STRAVA_WEBHOOK_VERIFY_TOKEN = "test-verify-token"
+        settings.STRAVA_TIMEOUT = 1.0  # "slow" faults sleep past it
+        fake.slow_seconds = 2.0
+        yield fake
+
+
+def connect_strava(user, fake, *, firstname="Ana", expires_at=None, scope="read,activity:read"):
+    """``user`` connected to a new fake athlete, as after the OAuth dance; returns
+    (connection, athlete_id)."""
+    from datetime import UTC, datetime
+
+    from runs.models import StravaConnection
+
+    athlete_id = fake.add_athlete(firstname)
+    tokens = fake.issue_tokens(athlete_id, scope=scope, expires_at=expires_at)
+    connection = StravaConnection.objects.create(
+        user=user, athlete_id=athlete_id, scope=scope,
+        access_token=tokens["access_token"], refresh_token=tokens["refresh_token"],
+        expires_at=datetime.fromtimestamp(tokens["expires_at"], tz=UTC),
+    )
+    return connection, athlete_id

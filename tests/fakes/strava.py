@@ -267,7 +267,7 @@ class FakeStrava:
 
     # --- request handling --------------------------------------------------------------------
 
-    def handle(self, req):
+    def _handle(self, req):
         """Answer one request: (status, body, headers); body is JSON-able, a str or None."""
         is_api = req.path == "/api/v3" or req.path.startswith("/api/v3/")
         with self._lock:
@@ -379,9 +379,8 @@ class FakeStrava:
             if entry is None:
                 return 401, INVALID_TOKEN, {}
             athlete_id = entry.athlete_id
-            for table in (self._access, self._refresh):
-                for key in [k for k, v in table.items() if _owner(v) == athlete_id]:
-                    del table[key]
+            self._access = {k: v for k, v in self._access.items() if v.athlete_id != athlete_id}
+            self._refresh = {k: v for k, v in self._refresh.items() if v[0] != athlete_id}
             self._current_access.pop(athlete_id, None)
             self.deauthorized.add(athlete_id)
         return 200, {"access_token": token}, {}
@@ -417,28 +416,28 @@ class FakeStrava:
     def _api_route(self, req):
         path = req.path.removeprefix("/api/v3")
         activity_id = path.removeprefix("/activities/")
-        if req.method != "GET":
-            return 404, NOT_FOUND
-        if path == "/athlete":
-            handler = self._get_athlete
-        elif path == "/athlete/activities":
-            handler = self._list_activities
-        elif path.startswith("/activities/") and activity_id.isascii() and activity_id.isdigit():
-            handler = self._get_activity
-        else:
+        known = path in ("/athlete", "/athlete/activities") or (
+            path.startswith("/activities/") and activity_id.isascii() and activity_id.isdigit())
+        if req.method != "GET" or not known:
             return 404, NOT_FOUND
         token = self._valid_access(req.bearer)  # only the header counts, as from 2027 on
         if token is None:
             return 401, INVALID_TOKEN
-        return handler(token, req.query, activity_id)
-
-    def _get_athlete(self, token, _query, _id):
-        return 200, self._athlete_json(token.athlete_id, detailed=True)
-
-    def _list_activities(self, token, query, _id):
+        if path == "/athlete":
+            return 200, self._athlete_json(token.athlete_id, detailed=True)
         scopes = set(token.scope.split(","))
         if not scopes & {"activity:read", "activity:read_all"}:
             return 401, MISSING_SCOPE
+        read_all = "activity:read_all" in scopes  # only it shows "Only You" activities
+        if path == "/athlete/activities":
+            return self._list_activities(token.athlete_id, req.query, read_all)
+        activity = self._activities.get(int(activity_id))
+        if (activity is None or activity.athlete_id != token.athlete_id
+                or (activity.private and not read_all)):
+            return 404, ACTIVITY_NOT_FOUND
+        return 200, self._activity_json(activity, detailed=True)
+
+    def _list_activities(self, athlete_id, query, read_all):
         try:
             before, after = _int_param(query, "before", None), _int_param(query, "after", None)
             page, per_page = _int_param(query, "page", 1), _int_param(query, "per_page", 30)
@@ -448,23 +447,11 @@ class FakeStrava:
             return 400, _error("Bad Request", "Application", str(bad), "invalid")
         per_page = min(per_page, MAX_PER_PAGE)
         found = [a for a in self._activities.values()
-                 if a.athlete_id == token.athlete_id
-                 and (not a.private or "activity:read_all" in scopes)
+                 if a.athlete_id == athlete_id and (read_all or not a.private)
                  and (before is None or a.start.timestamp() < before)
                  and (after is None or a.start.timestamp() > after)]
         found.sort(key=lambda a: (a.start, a.id), reverse=True)  # newest first
-        window = found[(page - 1) * per_page:page * per_page]
-        return 200, [self._activity_json(a) for a in window]
-
-    def _get_activity(self, token, _query, activity_id):
-        scopes = set(token.scope.split(","))
-        if not scopes & {"activity:read", "activity:read_all"}:
-            return 401, MISSING_SCOPE
-        activity = self._activities.get(int(activity_id))
-        if (activity is None or activity.athlete_id != token.athlete_id
-                or (activity.private and "activity:read_all" not in scopes)):
-            return 404, ACTIVITY_NOT_FOUND
-        return 200, self._activity_json(activity, detailed=True)
+        return 200, [self._activity_json(a) for a in found[(page - 1) * per_page:page * per_page]]
 
     # --- JSON shapes -------------------------------------------------------------------------
 
@@ -520,10 +507,6 @@ class FakeStrava:
                     "usage": self.usage, "read_usage": self.read_usage}
 
 
-def _owner(entry):
-    return entry.athlete_id if isinstance(entry, _Access) else entry[0]
-
-
 def _fault_reply(kind):
     return {"500": (500, SERVER_ERROR), "429": (429, RATE_LIMITED), "401": (401, INVALID_TOKEN),
             "malformed": (200, MALFORMED_BODY)}[kind]
@@ -551,8 +534,8 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeStrava/1.0"
 
-    def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
-        pass
+    def log_message(self, *args):
+        pass  # keep test output quiet
 
     def _serve(self):
         url = urlsplit(self.path)
@@ -571,7 +554,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             form=dict(parse_qsl(text)) if ctype == "application/x-www-form-urlencoded" else {},
             json=body_json)
-        status, body, headers = self.server.fake.handle(req)
+        status, body, headers = self.server.fake._handle(req)
         payload = b"" if body is None else (
             body if isinstance(body, str) else json.dumps(body)).encode()
         self.send_response(status)
