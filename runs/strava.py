@@ -52,6 +52,9 @@ def may_use(user):
     return user.processing_restricted_at is None
 
 
+RESTRICTED = "restricted"  # a StravaError code of ours: we chose not to call
+
+
 class LinkRefused(Exception):
     """An activity that cannot be linked to this run; str() says why, for the runner."""
 
@@ -75,6 +78,10 @@ def problem_message(error):
             "disconnected it. Connect Strava again to link your activities."
         ),
         StravaError.NOT_FOUND: _("That activity is not on Strava any more."),
+        RESTRICTED: _(
+            "You asked us to restrict processing of your data, so join run does not contact "
+            "Strava for you until that is lifted."
+        ),
     }.get(error.code, _("Strava sent an answer we could not read. Try again later."))
 
 
@@ -152,7 +159,7 @@ def call(connection, path, params=None):
     """GET ``path`` from Strava's API as this runner. A 401 gets one refresh and one
     retry; a token Strava refuses even then forgets the connection."""
     if not may_use(connection.user):
-        raise StravaError(StravaError.UNAUTHORIZED, "processing restricted")
+        raise StravaError(RESTRICTED)
     token = access_token(connection)
     try:
         return client.get(path, token, params)
@@ -196,15 +203,21 @@ def disconnect(connection):
 
 
 def deauthorize_later(connection):
-    """For erasure: the access token, told to Strava once the erasure has committed."""
-    token = connection.access_token
-    if token and connection.expires_at > timezone.now():
-        transaction.on_commit(functools.partial(_deauthorize_quietly, token))
+    """For erasure: Strava is told to end our access once the erasure has committed (the
+    tokens are held in memory only until then)."""
+    transaction.on_commit(functools.partial(
+        _deauthorize_quietly, connection.access_token, connection.refresh_token,
+        connection.expires_at,
+    ))
 
 
-def _deauthorize_quietly(token):
+def _deauthorize_quietly(access, refresh, expires_at):
     try:
-        client.deauthorize(token)
+        if not access or expires_at <= timezone.now() + REFRESH_MARGIN:
+            if not refresh:
+                return  # no key opens it: there is nothing we can tell Strava with
+            access = client.refresh(refresh)["access_token"]
+        client.deauthorize(access)
     except StravaError as error:
         log.warning("Strava deauthorization after erasure failed (%s).", error.code)
 

@@ -2,3 +2,4 @@
 # "Tue 1 Dec, 18:00". The rest comes from Django's own English formats.
 DATETIME_FORMAT = "l j F Y, H:i"
 SHORT_DATETIME_FORMAT = "D j M, H:i"
+TIME_FORMAT = "H:i"

@@ -2,3 +2,4 @@
 # Django's own Slovenian formats.
 DATETIME_FORMAT = "l, j. F Y, H:i"
 SHORT_DATETIME_FORMAT = "D, j. n., H:i"
+TIME_FORMAT = "H:i"
