@@ -108,6 +108,16 @@ def save_connection(user, tokens, scope, *, now=None):
     return connection
 
 
+def keep_newest_tokens(connection, tokens, scope):
+    """Saves tokens Strava just issued for this connection's athlete through someone else's
+    attempt to connect it: issuing them killed the stored refresh token."""
+    connection.access_token = tokens["access_token"]
+    connection.refresh_token = tokens["refresh_token"]
+    connection.expires_at = tokens["expires_at"]
+    connection.scope = scope
+    connection.save(update_fields=["access_token", "refresh_token", "expires_at", "scope"])
+
+
 def access_token(connection, *, now=None, stale=None):
     """A working access token for ``connection``.
 

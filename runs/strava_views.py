@@ -93,8 +93,10 @@ def callback(request):
 
 def _connect_account(request, tokens, scope, back_to):
     taken = StravaConnection.objects.filter(athlete_id=tokens["athlete_id"]).exclude(
-        user=request.user).exists()
+        user=request.user).first()
     if taken:
+        # Refused, but the exchange rotated the owner's refresh token: keep theirs working.
+        strava.keep_newest_tokens(taken, tokens, scope)
         messages.error(request, _("This Strava account is already connected to another join "
                                   "run account. Sign in with Strava to use that account."))
         return redirect(back_to)

@@ -1,0 +1,221 @@
+"""Strava's webhook, /strava/webhook/: the subscription check (GET) and events (POST)."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from runs.models import ActivityLink, Participation, StravaConnection
+from tests.conftest import connect_strava
+from tests.runs.conftest import make_run
+
+WEBHOOK = "/strava/webhook/"
+ACTIVITY_ID = 12_000_000_001
+
+
+@pytest.fixture
+def strava():
+    """Strava's servers: no CSRF token, no cookies."""
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def linked(runner, organiser, fake_strava):
+    """The runner, connected to Strava, with an activity linked to a past run they ran:
+    (athlete id, their participation)."""
+    _connection, athlete_id = connect_strava(runner, fake_strava)
+    run = make_run(organiser, days=-1)
+    participation = Participation.objects.create(
+        run=run, runner=runner, status="going", attended_at=timezone.now())
+    ActivityLink.objects.create(participation=participation, activity_id=ACTIVITY_ID)
+    return athlete_id, participation
+
+
+def post_event(strava, event):
+    body = event if isinstance(event, (str, bytes)) else json.dumps(event)
+    return strava.post(WEBHOOK, body, content_type="application/json")
+
+
+def deauthorization(athlete_id):
+    return {"object_type": "athlete", "object_id": athlete_id, "aspect_type": "update",
+            "updates": {"authorized": "false"}, "owner_id": athlete_id,
+            "subscription_id": 1, "event_time": 1_790_000_000}
+
+
+def activity_event(athlete_id, aspect_type, activity_id=ACTIVITY_ID, updates=None):
+    return {"object_type": "activity", "object_id": activity_id, "aspect_type": aspect_type,
+            "updates": updates or {}, "owner_id": athlete_id, "subscription_id": 1,
+            "event_time": 1_790_000_000}
+
+
+def still_linked(participation):
+    participation.refresh_from_db()
+    return (ActivityLink.objects.filter(participation=participation).exists()
+            and participation.attended_at is not None)
+
+
+# Subscription check
+
+def test_subscription_check_with_the_verify_token_echoes_the_challenge(strava, fake_strava):
+    response = strava.get(WEBHOOK, {"hub.mode": "subscribe", "hub.challenge": "15f7d1a91c1f40f8",
+                                     "hub.verify_token": "test-verify-token"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"hub.challenge": "15f7d1a91c1f40f8"}
+    assert not response.cookies
+
+
+@pytest.mark.parametrize("query", [
+    {"hub.mode": "subscribe", "hub.challenge": "abc", "hub.verify_token": "guessed"},
+    {"hub.mode": "unsubscribe", "hub.challenge": "abc", "hub.verify_token": "test-verify-token"},
+    {"hub.challenge": "abc", "hub.verify_token": "test-verify-token"},
+    {"hub.mode": "subscribe", "hub.challenge": "abc"},
+])
+def test_subscription_check_without_the_right_token_or_mode_is_forbidden(
+    strava, fake_strava, query
+):
+    response = strava.get(WEBHOOK, query)
+    assert response.status_code == 403
+    assert "abc" not in response.content.decode()
+
+
+def test_subscription_check_is_forbidden_when_no_verify_token_is_configured(
+    strava, fake_strava, settings
+):
+    settings.STRAVA_WEBHOOK_VERIFY_TOKEN = ""
+    response = strava.get(WEBHOOK, {"hub.mode": "subscribe", "hub.challenge": "abc",
+                                    "hub.verify_token": ""})
+    assert response.status_code == 403
+
+
+# Events
+
+def test_deauthorization_forgets_the_athlete_without_calling_strava(
+    strava, runner, linked, fake_strava
+):
+    athlete_id, participation = linked
+    response = post_event(strava, deauthorization(athlete_id))
+    assert response.status_code == 200
+    assert not StravaConnection.objects.filter(user=runner).exists()
+    assert not ActivityLink.objects.exists()
+    participation.refresh_from_db()
+    assert participation.attended_at is None
+    assert fake_strava.requests == []
+    assert not response.cookies
+
+
+def test_deauthorization_of_one_athlete_leaves_the_others(
+    strava, linked, outsider, fake_strava
+):
+    _connection, other_athlete = connect_strava(outsider, fake_strava, firstname="Cene")
+    _athlete_id, participation = linked
+    assert post_event(strava, deauthorization(other_athlete)).status_code == 200
+    assert not StravaConnection.objects.filter(user=outsider).exists()
+    assert still_linked(participation)
+
+
+def test_deleted_activity_is_unlinked_but_strava_stays_connected(
+    strava, runner, linked, fake_strava
+):
+    athlete_id, participation = linked
+    response = post_event(strava, activity_event(athlete_id, "delete"))
+    assert response.status_code == 200
+    assert not ActivityLink.objects.filter(participation=participation).exists()
+    participation.refresh_from_db()
+    assert participation.attended_at is None
+    assert StravaConnection.objects.filter(user=runner).exists()
+    assert fake_strava.requests == []
+
+
+def test_delete_event_naming_another_athlete_keeps_the_link(
+    strava, linked, outsider, fake_strava
+):
+    _connection, other_athlete = connect_strava(outsider, fake_strava, firstname="Cene")
+    _athlete_id, participation = linked
+    assert post_event(strava, activity_event(other_athlete, "delete")).status_code == 200
+    assert still_linked(participation)
+
+
+@pytest.mark.parametrize("event", [
+    activity_event(0, "create"),
+    activity_event(0, "update", updates={"title": "Lunch run"}),
+    activity_event(0, "update", updates={"private": "true"}),
+    {**deauthorization(0), "updates": {}},
+    {**deauthorization(0), "updates": {"authorized": "true"}},
+])
+def test_other_events_are_acknowledged_and_change_nothing(
+    strava, runner, linked, fake_strava, event
+):
+    athlete_id, participation = linked
+    event = {**event, "owner_id": athlete_id}
+    if event["object_type"] == "athlete":
+        event["object_id"] = athlete_id
+    response = post_event(strava, event)
+    assert response.status_code == 200
+    assert StravaConnection.objects.filter(user=runner).exists()
+    assert still_linked(participation)
+    assert fake_strava.requests == []
+
+
+@pytest.mark.parametrize("body", [
+    "this is not JSON",
+    b"\xff\xfe not utf-8",
+    "",
+    "[]",
+    '"athlete"',
+    json.dumps({"object_type": "athlete", "aspect_type": "update"}),
+    json.dumps({**deauthorization(1), "object_id": "9000000001", "owner_id": "9000000001"}),
+    json.dumps({**deauthorization(1), "object_id": True, "owner_id": True}),
+    json.dumps({**deauthorization(1), "object_id": 2**63, "owner_id": 2**63}),
+    json.dumps({**deauthorization(1), "updates": ["authorized", "false"]}),
+    json.dumps({**deauthorization(1), "object_type": 7}),
+])
+def test_malformed_events_are_refused_and_change_nothing(
+    strava, runner, linked, fake_strava, body
+):
+    _athlete_id, participation = linked
+    response = post_event(strava, body)
+    assert response.status_code == 400
+    assert StravaConnection.objects.filter(user=runner).exists()
+    assert still_linked(participation)
+
+
+def test_string_and_boolean_ids_of_a_real_athlete_change_nothing(strava, runner, linked):
+    athlete_id, participation = linked
+    as_text = {**deauthorization(athlete_id), "object_id": str(athlete_id),
+               "owner_id": str(athlete_id)}
+    assert post_event(strava, as_text).status_code == 400
+    as_boolean = {**activity_event(athlete_id, "delete"), "object_id": True}
+    assert post_event(strava, as_boolean).status_code == 400
+    assert StravaConnection.objects.filter(user=runner).exists()
+    assert still_linked(participation)
+
+
+@pytest.mark.parametrize("event", [
+    deauthorization(9_999_999_999),
+    activity_event(9_999_999_999, "delete"),
+])
+def test_events_about_unknown_athletes_are_acknowledged(strava, runner, linked, event):
+    _athlete_id, participation = linked
+    assert post_event(strava, event).status_code == 200
+    assert StravaConnection.objects.filter(user=runner).exists()
+    assert still_linked(participation)
+
+
+@pytest.mark.parametrize("make_event", [
+    deauthorization,
+    lambda athlete_id: activity_event(athlete_id, "delete"),
+])
+def test_the_same_event_twice_is_acknowledged_twice(strava, linked, make_event):
+    athlete_id, participation = linked
+    event = make_event(athlete_id)
+    first, second = post_event(strava, event), post_event(strava, event)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert not ActivityLink.objects.exists()
+    participation.refresh_from_db()
+    assert participation.attended_at is None
+
+
+def test_webhook_answers_only_get_and_post(strava, fake_strava):
+    assert strava.put(WEBHOOK, "{}", content_type="application/json").status_code == 405
