@@ -105,6 +105,8 @@ def _note_rate_limits(response, method, now):
     if response.status_code == 429 and until is None:
         until = _next_quarter_hour(now)  # no usable headers: Strava's windows are 15 min
     if until is not None:
+        # Never shorten a longer pause another worker has just set (the daily limit).
+        until = max(until, cache.get(PAUSE_KEY) or 0)
         cache.set(PAUSE_KEY, until, timeout=until - int(now.timestamp()) + 1)
     return until
 
@@ -181,7 +183,8 @@ def _token_call(fields):
         if "athlete" in answer:
             athlete = answer["athlete"]
             tokens["athlete_id"] = _id(athlete["id"])
-            tokens["firstname"] = athlete.get("firstname") or ""
+            firstname = athlete.get("firstname")
+            tokens["firstname"] = firstname if isinstance(firstname, str) else ""
     except (KeyError, TypeError, ValueError, OverflowError, OSError) as error:
         raise StravaError(StravaError.BAD_RESPONSE, "token fields") from error
     return tokens
