@@ -385,10 +385,12 @@ class StravaConnection(models.Model):
     athlete_id = models.BigIntegerField(_("Strava athlete id"), unique=True)
     # The scopes the runner granted (they can untick some on Strava's consent page).
     scope = models.CharField(_("Granted scope"), max_length=200)
-    # Encrypted at rest (joinrun/encryption.py); None when no key in TOKEN_KEYS opens them.
-    access_token = EncryptedTextField()
-    refresh_token = EncryptedTextField()
-    expires_at = models.DateTimeField()
+    # Encrypted at rest (joinrun/encryption.py). None once Strava has refused them (or no
+    # key in TOKEN_KEYS opens them): an account that signs in only with Strava keeps its
+    # athlete id, so signing in with Strava again finds it instead of making a new one.
+    access_token = EncryptedTextField(null=True)
+    refresh_token = EncryptedTextField(null=True)
+    expires_at = models.DateTimeField(null=True)
     # Shown to the runner and in their export: since when join run may call Strava.
     connected_at = models.DateTimeField(_("Connected at"), default=timezone.now)
 
@@ -397,6 +399,11 @@ class StravaConnection(models.Model):
 
     def __str__(self):
         return f"Strava athlete {self.athlete_id}"
+
+    @property
+    def is_connected(self):
+        """Whether join run may call Strava for this runner now."""
+        return self.refresh_token is not None
 
 
 class ActivityLink(models.Model):
@@ -413,4 +420,9 @@ class ActivityLink(models.Model):
 
     @property
     def strava_url(self):
-        return f"https://www.strava.com/activities/{self.activity_id}"
+        return strava_activity_url(self.activity_id)
+
+
+def strava_activity_url(activity_id):
+    # Strava's branding rule: links to its data say "View on Strava" and go here.
+    return f"https://www.strava.com/activities/{activity_id}"

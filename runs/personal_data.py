@@ -93,6 +93,9 @@ def export_strava(user):
         # Never the tokens: they are join run's keys to Strava, not facts about you.
         "connection": connection and {
             "athlete_id": connection.athlete_id,
+            # False after Strava refused our access: an account that signs in only with
+            # Strava keeps its athlete id to sign in with it again.
+            "connected": connection.is_connected,
             "scope": connection.scope,
             "connected_at": iso(connection.connected_at),
         },
@@ -113,8 +116,9 @@ def erase_strava(user):
     and links go now."""
     connection = StravaConnection.objects.filter(user=user).first()
     if connection is not None:
-        strava.deauthorize_later(connection)
-        strava.forget(connection)
+        if connection.is_connected:
+            strava.deauthorize_later(connection)
+        strava.forget(connection, erasing=True)
     else:
         ActivityLink.objects.filter(participation__runner=user).delete()
 

@@ -13,12 +13,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from . import strava_client as client
-from .models import ActivityLink, Participation, StravaConnection, format_pace
+from .models import (
+    ActivityLink,
+    Participation,
+    StravaConnection,
+    format_pace,
+    strava_activity_url,
+)
 from .strava_client import StravaError
 
 log = logging.getLogger(__name__)
@@ -42,9 +48,14 @@ def enabled():
 
 
 def connection_of(user):
+    """The runner's working Strava connection, or None."""
     if not user.is_authenticated:
         return None
-    return StravaConnection.objects.filter(user=user).first()
+    return StravaConnection.objects.filter(user=user, refresh_token__isnull=False).first()
+
+
+def signs_in_only_with_strava(user):
+    return not (user.email and user.has_usable_password())
 
 
 def may_use(user):
@@ -77,7 +88,14 @@ def problem_message(error):
             "Strava no longer accepts join run's access to your account, so we have "
             "disconnected it. Connect Strava again to link your activities."
         ),
-        StravaError.NOT_FOUND: _("That activity is not on Strava any more."),
+        StravaError.APP_REFUSED: _(
+            "Strava is not accepting join run's requests right now. That is on our side, not "
+            "your account; try again later."
+        ),
+        StravaError.NOT_FOUND: _(
+            "Strava no longer shows us this activity: it was deleted, or made visible only "
+            "to you. Unlink it, or link another."
+        ),
         RESTRICTED: _(
             "You asked us to restrict processing of your data, so join run does not contact "
             "Strava for you until that is lifted."
@@ -91,31 +109,29 @@ def save_connection(user, tokens, scope, *, now=None):
     """Connects ``user`` to the athlete in ``tokens`` (from the code exchange), replacing
     their tokens; links from a different athlete they had connected before are deleted."""
     with transaction.atomic():
-        previous = StravaConnection.objects.select_for_update().filter(user=user).first()
-        if previous and previous.athlete_id != tokens["athlete_id"]:
-            _delete_links(user)
-        connection, _created = StravaConnection.objects.update_or_create(
-            user=user,
-            defaults={
-                "athlete_id": tokens["athlete_id"],
-                "scope": scope,
-                "access_token": tokens["access_token"],
-                "refresh_token": tokens["refresh_token"],
-                "expires_at": tokens["expires_at"],
-                "connected_at": now or timezone.now(),
-            },
-        )
+        connection = StravaConnection.objects.select_for_update().filter(user=user).first()
+        if connection is None or connection.athlete_id != tokens["athlete_id"]:
+            if connection is not None:
+                _delete_links(user)
+            connection = connection or StravaConnection(user=user)
+            connection.athlete_id = tokens["athlete_id"]
+            connection.connected_at = now or timezone.now()
+        elif not connection.is_connected:
+            connection.connected_at = now or timezone.now()
+        connection.scope = scope
+        _copy_tokens(tokens, connection)
+        connection.save()
     return connection
 
 
 def keep_newest_tokens(connection, tokens, scope):
     """Saves tokens Strava just issued for this connection's athlete through someone else's
     attempt to connect it: issuing them killed the stored refresh token."""
-    connection.access_token = tokens["access_token"]
-    connection.refresh_token = tokens["refresh_token"]
-    connection.expires_at = tokens["expires_at"]
-    connection.scope = scope
-    connection.save(update_fields=["access_token", "refresh_token", "expires_at", "scope"])
+    with transaction.atomic():
+        locked = StravaConnection.objects.select_for_update().get(pk=connection.pk)
+        locked.scope = scope
+        _copy_tokens(tokens, locked)
+        locked.save(update_fields=["access_token", "refresh_token", "expires_at", "scope"])
 
 
 def access_token(connection, *, now=None, stale=None):
@@ -149,9 +165,7 @@ def access_token(connection, *, now=None, stale=None):
                     raise
                 refused = error
             else:
-                locked.access_token = tokens["access_token"]
-                locked.refresh_token = tokens["refresh_token"]
-                locked.expires_at = tokens["expires_at"]
+                _copy_tokens(tokens, locked)
                 locked.save(update_fields=["access_token", "refresh_token", "expires_at"])
                 _copy_tokens(locked, connection)
                 return locked.access_token
@@ -160,9 +174,9 @@ def access_token(connection, *, now=None, stale=None):
 
 
 def _copy_tokens(source, target):
-    target.access_token = source.access_token
-    target.refresh_token = source.refresh_token
-    target.expires_at = source.expires_at
+    """From a token answer (a dict) or another connection."""
+    for name in ("access_token", "refresh_token", "expires_at"):
+        setattr(target, name, source[name] if isinstance(source, dict) else getattr(source, name))
 
 
 def call(connection, path, params=None):
@@ -194,12 +208,22 @@ def _delete_links(user):
     links.delete()
 
 
-def forget(connection):
-    """Deletes the connection and every activity link from it, without telling Strava
-    (it already knows: it refused the token, or told us the runner revoked access)."""
+def forget(connection, *, erasing=False):
+    """Deletes the tokens and every activity link from them, without telling Strava (it
+    already knows: it refused the token, or the runner revoked access there).
+
+    The athlete id goes too, unless the account signs in only with Strava: then it stays,
+    so "Sign in with Strava" finds this account again instead of making a second one.
+    """
+    user = connection.user
     with transaction.atomic():
-        _delete_links(connection.user)
-        StravaConnection.objects.filter(pk=connection.pk).delete()
+        _delete_links(user)
+        rows = StravaConnection.objects.filter(pk=connection.pk)
+        if signs_in_only_with_strava(user) and not erasing:
+            rows.update(access_token=None, refresh_token=None, expires_at=None)
+        else:
+            rows.delete()
+    connection.access_token = connection.refresh_token = connection.expires_at = None
 
 
 def disconnect(connection):
@@ -267,7 +291,7 @@ class Activity:
 
     @property
     def strava_url(self):
-        return f"https://www.strava.com/activities/{self.id}"
+        return strava_activity_url(self.id)
 
     def as_cached(self):
         return {**self.__dict__, "start": self.start.isoformat() if self.start else None}
@@ -282,8 +306,7 @@ def _activity(data):
     """An Activity from Strava's JSON; StravaError(BAD_RESPONSE) if it is not one."""
     try:
         activity_id, athlete_id = data["id"], data["athlete"]["id"]
-        if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0
-                   for n in (activity_id, athlete_id)):
+        if not (client.is_strava_id(activity_id) and client.is_strava_id(athlete_id)):
             raise ValueError("ids")
         start = datetime.strptime(data["start_date"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         # Strava writes a hidden start time as one second past midnight.
@@ -302,6 +325,11 @@ def _activity(data):
         raise StravaError(StravaError.BAD_RESPONSE, "activity fields") from error
 
 
+def link_window_message():
+    return _("Activities can be linked from the start of a run until %(days)s days after "
+             "it.") % {"days": LINK_DAYS}
+
+
 def link_window_open(run, now=None):
     now = now or timezone.now()
     return (not run.is_cancelled and run.has_started(now)
@@ -310,7 +338,8 @@ def link_window_open(run, now=None):
 
 def activities_around(connection, run):
     """The runner's activities from 3 hours before the run's start to 6 hours after it:
-    runs first, then the others, each nearest the start first."""
+    runs first, then the others, each nearest the start first; those whose start time the
+    runner hides on Strava last (they cannot be matched to the run, so cannot be linked)."""
     data = call(connection, "/athlete/activities", {
         "after": int((run.starts_at - WINDOW_BEFORE).timestamp()),
         "before": int((run.starts_at + WINDOW_AFTER).timestamp()),
@@ -321,14 +350,16 @@ def activities_around(connection, run):
     activities = [_activity(item) for item in data]
 
     def order(activity):
-        distance_in_time = abs((activity.start or run.starts_at) - run.starts_at)
-        return (not activity.is_run, distance_in_time)
+        if activity.start is None:
+            return (True, True, timedelta(0))
+        return (False, not activity.is_run, abs(activity.start - run.starts_at))
 
     return sorted(activities, key=order)
 
 
 def _cache_key(user_id, activity_id):
-    return f"strava:activity:{user_id}:{activity_id}"
+    # v1: the shape of Activity.as_cached(); a new shape gets a new key.
+    return f"strava:activity:v1:{user_id}:{activity_id}"
 
 
 def activity(connection, activity_id, *, use_cache=True):
@@ -352,8 +383,7 @@ def link(participation, connection, activity_id, *, now=None):
     now = now or timezone.now()
     run = participation.run
     if not link_window_open(run, now):
-        raise LinkRefused(_("Activities can be linked from the start of a run until %(days)s "
-                            "days after it.") % {"days": LINK_DAYS})
+        raise LinkRefused(link_window_message())
     try:
         found = activity(connection, activity_id, use_cache=False)
     except StravaError as error:
@@ -365,17 +395,25 @@ def link(participation, connection, activity_id, *, now=None):
     ):
         raise LinkRefused(_("That activity did not start within 3 hours before to 6 hours "
                             "after this run's start."))
-    with transaction.atomic():
-        elsewhere = ActivityLink.objects.filter(activity_id=found.id).exclude(
-            participation=participation
-        ).select_related("participation__run").first()
-        if elsewhere:
-            raise LinkRefused(_("That activity is already linked to “%(run)s”.")
-                              % {"run": elsewhere.participation.run.title})
-        ActivityLink.objects.update_or_create(participation=participation,
-                                              defaults={"activity_id": found.id})
-        participation.attended_at = now
-        participation.save(update_fields=["attended_at"])
+    elsewhere = ActivityLink.objects.filter(activity_id=found.id).exclude(
+        participation=participation
+    ).select_related("participation__run").first()
+    if elsewhere:
+        raise LinkRefused(_("That activity is already linked to “%(run)s”.")
+                          % {"run": elsewhere.participation.run.title})
+    try:
+        with transaction.atomic():
+            ActivityLink.objects.update_or_create(participation=participation,
+                                                  defaults={"activity_id": found.id})
+            # update(), not save(): the runner may have left the run meanwhile.
+            if not Participation.objects.filter(pk=participation.pk).update(attended_at=now):
+                raise IntegrityError("participation gone")
+    except IntegrityError as error:
+        # The same activity linked from another tab a moment ago (its id is unique), or the
+        # runner's place is gone.
+        raise LinkRefused(_("That activity could not be linked: it was linked elsewhere "
+                            "meanwhile, or you are no longer on this run.")) from error
+    participation.attended_at = now
     return found
 
 
@@ -392,21 +430,43 @@ def unlink(participation):
 
 # Strava's webhook events
 
+# Strava does not sign its webhook posts, and athlete ids are public on Strava, so an
+# event is believed only once Strava itself confirms it with the runner's own token. When
+# Strava cannot answer, the data goes: Strava's rule is to delete on revocation, and a
+# link is easily made again.
+
 def athlete_revoked(athlete_id):
-    """The runner removed join run from their Strava settings. True if we knew them."""
-    connection = StravaConnection.objects.filter(athlete_id=athlete_id).select_related(
-        "user").first()
+    """The runner removed join run in their Strava settings: forget the connection, once
+    Strava refuses its tokens. True when it was forgotten."""
+    connection = StravaConnection.objects.filter(
+        athlete_id=athlete_id, refresh_token__isnull=False).select_related("user").first()
     if connection is None:
         return False
-    forget(connection)
-    return True
+    try:
+        call(connection, "/athlete")
+    except StravaError as error:
+        if error.code != StravaError.UNAUTHORIZED:  # then call() has already forgotten it
+            forget(connection)
+        return True
+    log.warning("A deauthorization event that Strava does not confirm was ignored.")
+    return False
 
 
 def activity_deleted(athlete_id, activity_id):
-    """The runner deleted an activity on Strava: its link and "attended" mark go too."""
-    with transaction.atomic():
-        links = ActivityLink.objects.filter(
-            activity_id=activity_id, participation__runner__strava__athlete_id=athlete_id
-        ).select_related("participation")
-        for link_ in links:
-            unlink(link_.participation)
+    """The runner deleted an activity on Strava: its link and "attended" mark go too,
+    once Strava no longer has it."""
+    links = ActivityLink.objects.filter(
+        activity_id=activity_id, participation__runner__strava__athlete_id=athlete_id
+    ).select_related("participation__runner__strava")
+    for link_ in links:
+        connection = link_.participation.runner.strava
+        if connection.is_connected:
+            try:
+                activity(connection, activity_id, use_cache=False)
+            except StravaError:
+                pass  # gone, or Strava cannot tell us: unlink
+            else:
+                log.warning("An activity-deleted event that Strava does not confirm was "
+                            "ignored.")
+                continue
+        unlink(link_.participation)

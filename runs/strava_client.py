@@ -10,7 +10,6 @@ This module knows HTTP, not accounts: storing and refreshing tokens is runs/stra
 """
 
 import datetime as dt
-import json
 import logging
 from urllib.parse import urlencode
 
@@ -30,12 +29,14 @@ class StravaError(Exception):
     """A call to Strava that did not give an answer we can use.
 
     ``code`` is one of UNAVAILABLE (down, slow past the timeout, 5xx), RATE_LIMITED (429,
-    or our own pause; ``retry_at`` says until when), UNAUTHORIZED (a token or code Strava
-    refuses), NOT_FOUND (no such activity for this athlete) or BAD_RESPONSE (an answer we
-    cannot read).
+    or our own pause; ``retry_at`` says until when), UNAUTHORIZED (Strava refuses the
+    runner's token or code: only this means their access is gone), APP_REFUSED (Strava
+    refuses join run's app itself), NOT_FOUND (no such activity for this athlete) or
+    BAD_RESPONSE (an answer we cannot read).
     """
 
     UNAVAILABLE = "unavailable"
+    APP_REFUSED = "app_refused"  # our app, not the runner: a wrong secret, an inactive app
     RATE_LIMITED = "rate_limited"
     UNAUTHORIZED = "unauthorized"
     NOT_FOUND = "not_found"
@@ -137,25 +138,42 @@ def _request(method, url, *, token=None, data=None, params=None, now=None):
         raise StravaError(StravaError.UNAVAILABLE, str(status))
     if status == 404:
         raise StravaError(StravaError.NOT_FOUND, "404")
-    # A refused code or refresh token is a 400 from the token endpoint; 403 is an
-    # application Strava has switched off.
     if status in (400, 401, 403):
-        raise StravaError(StravaError.UNAUTHORIZED, f"{status} {_fault_codes(response)}")
+        raise _refusal(status, _fault_codes(response))
     if status != 200:
         raise StravaError(StravaError.BAD_RESPONSE, str(status))
     try:
         return response.json()
-    except (ValueError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:
         raise StravaError(StravaError.BAD_RESPONSE, "not JSON") from error
 
 
+# The runner's own access is gone only when Strava refuses their token (401) or their
+# code or refresh token (400 with these resources). Anything else refused is about join
+# run's app (a wrong secret, an app Strava marked inactive): forgetting runners' connections
+# over it would punish them for our mistake, so the operator is told instead.
+RUNNER_TOKEN_RESOURCES = {"RefreshToken", "AuthorizationCode", "Athlete", "AccessToken"}
+
+
+def _refusal(status, faults):
+    resources = {fault.split("/")[0] for fault in faults}
+    if status == 403 or "Application" in resources or (
+        status == 400 and not resources & RUNNER_TOKEN_RESOURCES
+    ):
+        log.error("Strava refused join run's app (HTTP %s %s): check STRAVA_CLIENT_ID, "
+                  "STRAVA_CLIENT_SECRET and the app's status at Strava.", status,
+                  ",".join(faults))
+        return StravaError(StravaError.APP_REFUSED, f"{status} {','.join(faults)}")
+    return StravaError(StravaError.UNAUTHORIZED, f"{status} {','.join(faults)}")
+
+
 def _fault_codes(response):
-    """Strava's own error codes ("RefreshToken/invalid"), which name no person."""
+    """Strava's own error codes (["RefreshToken/invalid"]), which name no person."""
     try:
         errors = response.json().get("errors") or []
-        return ",".join(f"{e.get('resource')}/{e.get('code')}" for e in errors)[:200]
-    except (ValueError, AttributeError, TypeError):
-        return ""
+        return [f"{e.get('resource')}/{e.get('code')}" for e in errors][:5]
+    except (ValueError, RecursionError, AttributeError, TypeError):
+        return []
 
 
 def authorize_url(*, redirect_uri, state, force=False):
@@ -182,7 +200,9 @@ def _token_call(fields):
         }
         if "athlete" in answer:
             athlete = answer["athlete"]
-            tokens["athlete_id"] = _id(athlete["id"])
+            tokens["athlete_id"] = athlete["id"]
+            if not is_strava_id(athlete["id"]):
+                raise ValueError("not an id")
             firstname = athlete.get("firstname")
             tokens["firstname"] = firstname if isinstance(firstname, str) else ""
     except (KeyError, TypeError, ValueError, OverflowError, OSError) as error:
@@ -221,8 +241,6 @@ def _text(value):
     return value
 
 
-def _id(value):
-    # bool is an int in Python; Strava ids are never true or false.
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-        raise ValueError("not an id")
-    return value
+def is_strava_id(value):
+    """Athlete and activity ids: positive 64-bit integers (and bool is an int in Python)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63

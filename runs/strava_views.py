@@ -19,7 +19,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from joinrun.views import next_url
 
@@ -46,6 +46,7 @@ def _connect_url(back_to, *, force=False):
     return f"{reverse('strava:connect')}?{urlencode(query)}"
 
 
+@require_GET
 @never_cache
 def connect(request):
     """Sends the browser to Strava's consent page, with a single-use state."""
@@ -84,7 +85,11 @@ def callback(request):
     try:
         tokens = client.exchange_code(code)  # once: a code works only once
     except StravaError as error:
-        messages.error(request, strava.problem_message(error))
+        if error.code == StravaError.UNAUTHORIZED:
+            messages.error(request, _("Strava did not accept this answer (it may have expired). "
+                                      "Nothing was connected; try again."))
+        else:
+            messages.error(request, strava.problem_message(error))
         return redirect(back_to)
     if request.user.is_authenticated:
         return _connect_account(request, tokens, scope, back_to)
@@ -95,8 +100,9 @@ def _connect_account(request, tokens, scope, back_to):
     taken = StravaConnection.objects.filter(athlete_id=tokens["athlete_id"]).exclude(
         user=request.user).first()
     if taken:
-        # Refused, but the exchange rotated the owner's refresh token: keep theirs working.
-        strava.keep_newest_tokens(taken, tokens, scope)
+        if taken.is_connected:
+            # Refused, but the exchange rotated the owner's refresh token: keep it working.
+            strava.keep_newest_tokens(taken, tokens, scope)
         messages.error(request, _("This Strava account is already connected to another join "
                                   "run account. Sign in with Strava to use that account."))
         return redirect(back_to)
@@ -119,6 +125,10 @@ def _sign_in(request, tokens, scope, back_to):
         if not user.is_active:
             messages.error(request, _("This account is switched off. Write to us if you think "
                                       "that is a mistake."))
+            return redirect("accounts:login")
+        if user.is_staff:
+            # Staff reach the admin; they log in with their password, under its limits.
+            messages.error(request, _("Staff accounts log in with their email and password."))
             return redirect("accounts:login")
         strava.save_connection(user, tokens, scope)
         welcome = _("Welcome back, %(name)s!")
@@ -149,8 +159,7 @@ def disconnect(request):
     if connection is None:
         messages.info(request, _("Strava is not connected."))
         return redirect("accounts:profile")
-    user = request.user
-    if not (user.email and user.has_usable_password()):
+    if strava.signs_in_only_with_strava(request.user):
         # Strava is how this account signs in: without it, nobody could get back in.
         return render(request, "strava/disconnect_refused.html", status=409)
     strava.disconnect(connection)
@@ -167,14 +176,15 @@ def webhook(request):
     if request.method == "GET":
         return _confirm_subscription(request)
     try:
-        event = json.loads(request.body)
+        event = json.loads(request.body)  # RecursionError: "[[[[…" nested deeply
         object_type, aspect_type = event["object_type"], event["aspect_type"]
         object_id, owner_id = event["object_id"], event["owner_id"]
         updates = event.get("updates") or {}
         if not (isinstance(object_type, str) and isinstance(aspect_type, str)
-                and _is_id(object_id) and _is_id(owner_id) and isinstance(updates, dict)):
+                and client.is_strava_id(object_id) and client.is_strava_id(owner_id)
+                and isinstance(updates, dict)):
             raise ValueError("fields")
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return JsonResponse({"error": "not a Strava event"}, status=400)
     # Unknown athletes and events we do not use are acknowledged, so Strava does not retry.
     if object_type == "athlete" and str(updates.get("authorized")) == "false":
@@ -182,10 +192,6 @@ def webhook(request):
     elif object_type == "activity" and aspect_type == "delete":
         strava.activity_deleted(owner_id, object_id)
     return JsonResponse({"ok": True})
-
-
-def _is_id(value):
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
 def _confirm_subscription(request):
@@ -196,7 +202,7 @@ def _confirm_subscription(request):
             or not constant_time_compare(given, expected) or not challenge):
         return HttpResponseForbidden("not a valid subscription check\n",
                                      content_type="text/plain")
-    return JsonResponse({"hub.challenge": challenge[:200]})
+    return JsonResponse({"hub.challenge": challenge})
 
 
 # Linking an activity to a run
@@ -212,6 +218,7 @@ def _participation_for_linking(request, run_id):
     return run, participation
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 @never_cache
 def choose_activity(request, run_id):
@@ -221,17 +228,16 @@ def choose_activity(request, run_id):
     if connection is None:
         return redirect(_connect_url(reverse("strava:choose", args=[run.pk])))
     context = {"run": run, "participation": participation, "activities": [], "problem": None,
-               "window_open": strava.link_window_open(run)}
+               "window_open": strava.link_window_open(run), "connected": True}
     status = 200
     if not context["window_open"]:
-        context["problem"] = _("Activities can be linked from the start of a run until "
-                               "%(days)s days after it.") % {"days": strava.LINK_DAYS}
+        context["problem"] = strava.link_window_message()
         status = 409 if request.method == "POST" else 200
         return render(request, "strava/choose_activity.html", context, status=status)
     if request.method == "POST":
         try:
-            activity_id = int(request.POST.get("activity", ""))
-            if not 0 < activity_id < 2**63:
+            activity_id = int(request.POST.get("activity", "")[:20])
+            if not client.is_strava_id(activity_id):
                 raise ValueError
         except ValueError:
             context["problem"] = _("Choose one of your activities.")
@@ -250,7 +256,7 @@ def choose_activity(request, run_id):
         context["activities"] = strava.activities_around(connection, run)
     except StravaError as error:
         context["problem"] = context["problem"] or strava.problem_message(error)
-        context["connected"] = StravaConnection.objects.filter(pk=connection.pk).exists()
+        context["connected"] = connection.is_connected  # forgotten if Strava refused it
     return render(request, "strava/choose_activity.html", context, status=status)
 
 
@@ -279,11 +285,9 @@ def activity_panel(request, run, participation):
     try:
         panel["activity"] = strava.activity(connection, link.activity_id)
     except StravaError as error:
-        if error.code == StravaError.NOT_FOUND:
-            # Deleted on Strava (or no longer theirs): stop showing it.
-            strava.unlink(participation)
-            panel["link"] = None
+        # Not found: deleted on Strava (its webhook event unlinks it) or made private. It is
+        # no longer shown; the runner decides whether to unlink it.
         panel["problem"] = strava.problem_message(error)
-        panel["connected"] = StravaConnection.objects.filter(pk=connection.pk).exists()
+        panel["connected"] = connection.is_connected  # forgotten if Strava refused it
     return panel
 

@@ -378,12 +378,20 @@ class FakeStrava:
             entry = self._valid_access(token)
             if entry is None:
                 return 401, INVALID_TOKEN, {}
-            athlete_id = entry.athlete_id
-            self._access = {k: v for k, v in self._access.items() if v.athlete_id != athlete_id}
-            self._refresh = {k: v for k, v in self._refresh.items() if v[0] != athlete_id}
-            self._current_access.pop(athlete_id, None)
-            self.deauthorized.add(athlete_id)
+            self._revoke(entry.athlete_id)
+            self.deauthorized.add(entry.athlete_id)
         return 200, {"access_token": token}, {}
+
+    def revoke(self, athlete_id):
+        """The athlete removes the app in their Strava settings: every token of theirs dies
+        (Strava then sends the app a deauthorization event; tests post it themselves)."""
+        with self._lock:
+            self._revoke(athlete_id)
+
+    def _revoke(self, athlete_id):
+        self._access = {k: v for k, v in self._access.items() if v.athlete_id != athlete_id}
+        self._refresh = {k: v for k, v in self._refresh.items() if v[0] != athlete_id}
+        self._current_access.pop(athlete_id, None)
 
     # --- /api/v3 -----------------------------------------------------------------------------
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -36,3 +38,22 @@ def test_demo_data_refuses_production(db, settings):
     with pytest.raises(CommandError):
         call_command("load_demo_data")
     assert not User.objects.exists()
+
+
+def test_demo_runner_ran_a_recent_run_they_can_link_to_strava(db):
+    from runs.strava import link_window_open
+
+    def ran():
+        return list(Run.objects.past().filter(
+            participations__runner__email="runner@demo.join.run"))
+
+    call_command("load_demo_data")
+    assert [run.title for run in ran()] == ["Evening river loop"]
+    assert link_window_open(ran()[0])
+    # Two weeks on, the next load adds a fresh one; until then it adds none.
+    call_command("load_demo_data")
+    assert len(ran()) == 1
+    first = ran()[0]
+    Run.objects.filter(pk=first.pk).update(starts_at=first.starts_at - timedelta(days=14))
+    call_command("load_demo_data")
+    assert len(ran()) == 2 and link_window_open(ran()[0])

@@ -376,7 +376,8 @@ def test_others_on_the_run_see_only_that_i_ran_it(client, fake_strava, linked, o
 
     assert '<li>Ana <span class="attended">· ran it</span></li>' in page
     assert ACTIVITY_NAME not in page
-    assert "8.00 km" not in page and "44:00" not in page
+    # Not "44:00" (the moving time): the run's own start can be at minute 44.
+    assert "8.00 km" not in page and "Moving time" not in page
     assert str(linked.activity_id) not in page
     assert "strava.com/activities" not in page
     assert activity_requests(fake_strava, linked.activity_id) == []
@@ -451,20 +452,26 @@ def test_run_page_refreshes_a_refused_token_and_shows_my_activity(
     assert ActivityLink.objects.filter(activity_id=linked.activity_id).exists()
 
 
-def test_activity_deleted_on_strava_stops_being_shown_and_its_link_goes(
+def test_activity_gone_from_strava_stops_being_shown_and_the_runner_decides_on_the_link(
     runner_client, fake_strava, linked
 ):
+    # Deleted (its webhook event unlinks it) or made "Only You": a page view deletes nothing.
     fake_strava.delete_activity(linked.activity_id)
 
     page = page_of(runner_client, linked.run)
 
-    assert alert(page) == "That activity is not on Strava any more."
+    assert alert(page) == ("Strava no longer shows us this activity: it was deleted, or made "
+                           "visible only to you. Unlink it, or link another.")
     assert ACTIVITY_NAME not in page
-    assert strava_url(linked.activity_id) not in page
-    assert not ActivityLink.objects.filter(activity_id=linked.activity_id).exists()
+    assert "Moving time" not in page
+    assert "Unlink this activity" in page
+    assert ActivityLink.objects.filter(activity_id=linked.activity_id).exists()
+
+    runner_client.post(unlink_url(linked.run))
+
     linked.participation.refresh_from_db()
     assert linked.participation.attended_at is None
-    assert "Link my Strava activity" in page
+    assert "Link my Strava activity" in page_of(runner_client, linked.run)
 
 
 @pytest.mark.parametrize("kind", FAULTS)
@@ -619,3 +626,34 @@ def test_started_run_page_with_my_activity_queries_stay_flat(
 
     assert ACTIVITY_NAME in page
     assert page.count('<span class="attended">· ran it</span>') == count + 1
+
+
+def test_activities_with_a_hidden_start_time_are_listed_last(runner_client, fake_strava,
+                                                             organiser, runner, strava_athlete):
+    from datetime import UTC, datetime
+
+    # Strava writes a hidden start time as 00:00:01 UTC; this run starts at 01:30 UTC.
+    midnight = datetime.combine(timezone.now().date() - timedelta(days=1), datetime.min.time(),
+                                tzinfo=UTC)
+    run = make_run(organiser, starts_at=midnight + timedelta(hours=1, minutes=30))
+    ran(run, runner)
+    fake_strava.add_activity(strava_athlete, start=midnight + timedelta(seconds=1),
+                             name="Hidden time run")
+    fake_strava.add_activity(strava_athlete, start=run.starts_at, name=ACTIVITY_NAME)
+
+    page = text(runner_client.get(choose_url(run)))
+
+    assert page.index(ACTIVITY_NAME) < page.index("Hidden time run")
+    assert re.search(r'value="\d+" checked>\s*<span><strong>' + re.escape(ACTIVITY_NAME), page)
+
+
+def test_linking_after_leaving_the_run_meanwhile_is_refused_and_keeps_nothing(
+        fake_strava, started_run, runner, strava_athlete):
+    activity_id = fake_strava.add_activity(strava_athlete, start=started_run.starts_at)
+    participation = Participation.objects.get(run=started_run, runner=runner)
+    Participation.objects.filter(pk=participation.pk).delete()  # another tab, a moment ago
+
+    with pytest.raises(strava.LinkRefused):
+        strava.link(participation, runner.strava, activity_id)
+
+    assert not ActivityLink.objects.exists()

@@ -339,3 +339,43 @@ def test_answer_without_a_code_is_refused(runner_client, fake_strava):
     response = runner_client.get(f"{CALLBACK}?{urlencode({'state': state})}")
     assert response.status_code == 400
     assert fake_strava.requests_to("/oauth/token") == []
+
+
+@pytest.mark.parametrize("fault", ["401"])
+def test_a_code_strava_refuses_says_nothing_was_connected(client, fake_strava, fault):
+    fake_strava.add_athlete("Maja")
+    answer = strava_answer(client)
+    fake_strava.fail(fault, on="token")
+
+    response = client.get(answer, follow=True)
+
+    assert "Strava did not accept this answer (it may have expired). Nothing was connected; " \
+           "try again." in response.content.decode()
+    assert "we have disconnected it" not in response.content.decode()
+    assert not StravaConnection.objects.exists()
+
+
+def test_signing_in_again_keeps_the_date_strava_was_first_connected(client, fake_strava):
+    fake_strava.add_athlete("Maja")
+    connect_through_strava(client)
+    first = StravaConnection.objects.get()
+    StravaConnection.objects.filter(pk=first.pk).update(
+        connected_at=first.connected_at - timedelta(days=100))
+
+    connect_through_strava(Client())
+
+    assert StravaConnection.objects.get().connected_at == first.connected_at - timedelta(
+        days=100)
+
+
+def test_staff_cannot_sign_in_with_strava(client, fake_strava, runner):
+    runner.is_staff = True
+    runner.save()
+    connect_strava(runner, fake_strava)
+    fake_strava.signed_in_athlete = runner.strava.athlete_id
+
+    response = connect_through_strava(client, "/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert "_auth_user_id" not in client.session

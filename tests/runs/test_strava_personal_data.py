@@ -45,6 +45,7 @@ def test_export_holds_my_strava_connection_and_linked_activities(runner_client,
     strava = data["strava"]
     assert strava["connection"] == {
         "athlete_id": athlete_id,
+        "connected": True,
         "scope": "read,activity:read",
         "connected_at": connection.connected_at.isoformat(),
     }

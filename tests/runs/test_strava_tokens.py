@@ -466,3 +466,35 @@ def test_two_requests_refreshing_at_once_keep_a_working_refresh_token(settings, 
     assert refreshed[0].form["refresh_token"] == tokens["refresh_token"]
     assert stored_is_valid
     assert len(refreshes(fake_strava)) == 2
+
+
+# Refusals of join run's app are the operator's problem, never the runner's
+
+
+@pytest.mark.parametrize("client_secret", ["a-mistyped-secret"])
+def test_a_wrong_client_secret_keeps_every_runners_connection(
+        runner, organiser, fake_strava, settings, client_secret):
+    connection, _ = connect_strava(runner, fake_strava,
+                                   expires_at=timezone.now() + timedelta(minutes=1))
+    participation = attended_run(runner, organiser, 12_000_000_001)
+    settings.STRAVA_CLIENT_SECRET = client_secret  # the token endpoint answers 401 Application
+
+    with pytest.raises(StravaError) as raised:
+        strava.call(connection, "/athlete")
+
+    assert raised.value.code == StravaError.APP_REFUSED
+    assert StravaConnection.objects.get(pk=connection.pk).is_connected
+    assert ActivityLink.objects.filter(participation=participation).exists()
+
+
+def test_an_app_strava_switched_off_keeps_every_runners_connection(runner, fake_strava):
+    connection, _ = connect_strava(runner, fake_strava)
+    inactive = {"message": "Forbidden", "errors": [
+        {"resource": "Application", "field": "Status", "code": "Inactive"}]}
+    response = requests.Response()
+    response.status_code, response._content = 403, json.dumps(inactive).encode()
+
+    error = client._refusal(403, client._fault_codes(response))
+
+    assert error.code == StravaError.APP_REFUSED
+    assert StravaConnection.objects.get(pk=connection.pk).is_connected

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import User
 from runs.models import ActivityLink, Participation, StravaConnection
 from tests.conftest import connect_strava
 from tests.runs.conftest import make_run
@@ -91,18 +92,62 @@ def test_subscription_check_is_forbidden_when_no_verify_token_is_configured(
 
 # Events
 
-def test_deauthorization_forgets_the_athlete_without_calling_strava(
+def test_deauthorization_confirmed_by_strava_forgets_the_athlete(
     strava, runner, linked, fake_strava
 ):
     athlete_id, participation = linked
+    fake_strava.revoke(athlete_id)  # the runner removes join run in Strava's settings
     response = post_event(strava, deauthorization(athlete_id))
     assert response.status_code == 200
     assert not StravaConnection.objects.filter(user=runner).exists()
     assert not ActivityLink.objects.exists()
     participation.refresh_from_db()
     assert participation.attended_at is None
-    assert fake_strava.requests == []
     assert not response.cookies
+    assert fake_strava.deauthorized == set()  # Strava is not asked to deauthorize again
+
+
+def test_forged_deauthorization_that_strava_does_not_confirm_changes_nothing(
+    strava, runner, linked, fake_strava
+):
+    # Strava's posts are not signed and athlete ids are public: anyone can post this.
+    athlete_id, participation = linked
+    assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+    assert StravaConnection.objects.get(user=runner).is_connected
+    assert still_linked(participation)
+
+
+def test_deauthorization_while_strava_cannot_confirm_it_forgets_to_be_safe(
+    strava, runner, linked, fake_strava
+):
+    athlete_id, participation = linked
+    fake_strava.fail("500", times=None)
+    assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+    assert not StravaConnection.objects.filter(user=runner).exists()
+    assert not still_linked(participation)
+
+
+def test_revoked_strava_only_account_keeps_its_athlete_to_sign_in_again(strava, fake_strava, db):
+    from tests.runs.test_strava_connect import connect_through_strava
+
+    browser = Client()
+    athlete_id = fake_strava.add_athlete("Maja")
+    fake_strava.signed_in_athlete = athlete_id
+    connect_through_strava(browser)
+    account = StravaConnection.objects.get(athlete_id=athlete_id).user
+
+    fake_strava.revoke(athlete_id)
+    assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+    connection = StravaConnection.objects.get(athlete_id=athlete_id)
+    assert not connection.is_connected
+    assert connection.user == account
+
+    # Signing in with Strava again finds the same account, connected once more.
+    later = Client()
+    connect_through_strava(later)
+    assert StravaConnection.objects.get(athlete_id=athlete_id).is_connected
+    assert User.objects.filter(display_name="Maja").count() == 1
+    assert later.get("/accounts/profile/").context["user"] == account
 
 
 def test_deauthorization_of_one_athlete_leaves_the_others(
@@ -110,6 +155,7 @@ def test_deauthorization_of_one_athlete_leaves_the_others(
 ):
     _connection, other_athlete = connect_strava(outsider, fake_strava, firstname="Cene")
     _athlete_id, participation = linked
+    fake_strava.revoke(other_athlete)
     assert post_event(strava, deauthorization(other_athlete)).status_code == 200
     assert not StravaConnection.objects.filter(user=outsider).exists()
     assert still_linked(participation)
@@ -125,7 +171,19 @@ def test_deleted_activity_is_unlinked_but_strava_stays_connected(
     participation.refresh_from_db()
     assert participation.attended_at is None
     assert StravaConnection.objects.filter(user=runner).exists()
-    assert fake_strava.requests == []
+    # Strava was asked, and no longer has it.
+    assert fake_strava.requests_to(f"/api/v3/activities/{ACTIVITY_ID}")
+
+
+def test_forged_delete_event_for_an_activity_strava_still_has_keeps_the_link(
+    strava, linked, fake_strava
+):
+    athlete_id, participation = linked
+    still_there = fake_strava.add_activity(athlete_id, start=timezone.now())
+    ActivityLink.objects.filter(participation=participation).update(activity_id=still_there)
+    event = activity_event(athlete_id, "delete", activity_id=still_there)
+    assert post_event(strava, event).status_code == 200
+    assert still_linked(participation)
 
 
 def test_delete_event_naming_another_athlete_keeps_the_link(
@@ -207,8 +265,9 @@ def test_events_about_unknown_athletes_are_acknowledged(strava, runner, linked, 
     deauthorization,
     lambda athlete_id: activity_event(athlete_id, "delete"),
 ])
-def test_the_same_event_twice_is_acknowledged_twice(strava, linked, make_event):
+def test_the_same_event_twice_is_acknowledged_twice(strava, linked, make_event, fake_strava):
     athlete_id, participation = linked
+    fake_strava.revoke(athlete_id)
     event = make_event(athlete_id)
     first, second = post_event(strava, event), post_event(strava, event)
     assert (first.status_code, second.status_code) == (200, 200)
@@ -219,3 +278,7 @@ def test_the_same_event_twice_is_acknowledged_twice(strava, linked, make_event):
 
 def test_webhook_answers_only_get_and_post(strava, fake_strava):
     assert strava.put(WEBHOOK, "{}", content_type="application/json").status_code == 405
+
+
+def test_deeply_nested_json_is_refused_not_a_server_error(strava, fake_strava):
+    assert post_event(strava, "[" * 100_000).status_code == 400

@@ -112,9 +112,11 @@ class Command(BaseCommand):
 
     def create_past_run(self):
         """Yesterday evening's run, which the demo runner ran: with the fake Strava
-        (README) they can link their activity to it."""
+        (README) they can link their activity to it. Added again once the last one is past
+        the 14 days in which activities can be linked."""
         organiser = User.objects.get(email=DEMO_ACCOUNTS[1][0])
-        if Run.objects.filter(organiser=organiser).past().exists():
+        linkable_since = timezone.now() - timedelta(days=13)
+        if Run.objects.filter(organiser=organiser, starts_at__gte=linkable_since).past().exists():
             return
         yesterday = timezone.localdate() - timedelta(days=1)
         run = Run.objects.create(
