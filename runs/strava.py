@@ -51,7 +51,8 @@ def connection_of(user):
     """The runner's working Strava connection, or None."""
     if not user.is_authenticated:
         return None
-    return StravaConnection.objects.filter(user=user, refresh_token__isnull=False).first()
+    return StravaConnection.objects.filter(user=user, refresh_token__isnull=False).select_related(
+        "user").first()
 
 
 def signs_in_only_with_strava(user):
