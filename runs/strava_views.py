@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,6 +33,8 @@ from .strava_client import StravaError
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "strava_oauth"  # the state and return page of a connect in progress
+ATHLETE_TAKEN = gettext_lazy("This Strava account is already connected to another join run "
+                             "account. Sign in with Strava to use that account.")
 
 
 def _require_strava():
@@ -103,14 +106,12 @@ def _connect_account(request, tokens, scope, back_to):
         if taken.is_connected:
             # Refused, but the exchange rotated the owner's refresh token: keep it working.
             strava.keep_newest_tokens(taken, tokens, scope)
-        messages.error(request, _("This Strava account is already connected to another join "
-                                  "run account. Sign in with Strava to use that account."))
+        messages.error(request, ATHLETE_TAKEN)
         return redirect(back_to)
     try:
         strava.save_connection(request.user, tokens, scope)
     except IntegrityError:  # the same athlete connected elsewhere a moment ago
-        messages.error(request, _("This Strava account is already connected to another "
-                                  "join run account."))
+        messages.error(request, ATHLETE_TAKEN)
         return redirect(back_to)
     messages.success(request, _("Strava is connected."))
     return redirect(back_to)

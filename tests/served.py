@@ -122,3 +122,23 @@ def signed_in_session(user):
     session.set_expiry(3600)
     session.create()
     return session.session_key
+
+
+def prepared_site(tmp, database_url, *, name, workers, **overrides):
+    """The environment of a site served as production serves it, on ``database_url`` with a
+    file cache in ``tmp`` shared by its ``workers``: migrated, with its static files
+    collected. ``overrides`` are more environment variables."""
+    from tests.conftest import production_env
+
+    env = production_env(**{
+        "SECRET_KEY": f"{name}-" + secrets.token_urlsafe(40),
+        "DATABASE_URL": database_url,
+        "CACHE_URL": f"filecache://{tmp / 'cache'}",
+        "EMAIL_URL": "consolemail://",
+        "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
+        "WEB_CONCURRENCY": str(workers),
+        **overrides,
+    })
+    manage(env, "migrate", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    return env

@@ -7,24 +7,15 @@ import time
 import pytest
 import requests
 
-from tests.conftest import PASSWORD, production_env
-from tests.served import free_port, gunicorn, manage
+from tests.conftest import PASSWORD
+from tests.served import gunicorn, manage, prepared_site
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("site")
-    env = production_env(
-        SECRET_KEY="served-site-test-" + "s3cret" * 10,
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        CACHE_URL=f"filecache://{tmp / 'cache'}",
-        EMAIL_URL="consolemail://",
-        GUNICORN_BIND=f"127.0.0.1:{free_port()}",
-        WEB_CONCURRENCY="3",
-        DJANGO_SUPERUSER_PASSWORD=PASSWORD,
-    )
-    manage(env, "migrate", "-v0")
-    manage(env, "collectstatic", "--noinput", "-v0")
+    env = prepared_site(tmp, f"sqlite:///{tmp / 'db.sqlite3'}", name="served-site",
+                        workers=3, DJANGO_SUPERUSER_PASSWORD=PASSWORD)
     manage(env, "createsuperuser", "--noinput", "--email", "staff@example.com")
     log_path = tmp / "gunicorn.log"
     with gunicorn(env, log_path) as base:

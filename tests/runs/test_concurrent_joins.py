@@ -17,9 +17,9 @@ import pytest
 import requests
 from django.conf import settings
 
-from tests.conftest import make_user, production_env
+from tests.conftest import make_user
 from tests.runs.conftest import make_run
-from tests.served import free_port, fresh_database, gunicorn, manage, signed_in_session
+from tests.served import fresh_database, gunicorn, manage, prepared_site, signed_in_session
 
 RUNNERS = 60
 CAPACITY = 10
@@ -81,16 +81,7 @@ def crowd(tmp_path_factory):
     run's page for a visitor and for its organiser."""
     tmp = tmp_path_factory.mktemp("concurrent_joins")
     with fresh_database(tmp, settings.DATABASES) as database_url:
-        env = production_env(
-            SECRET_KEY="concurrent-joins-" + secrets.token_urlsafe(40),
-            DATABASE_URL=database_url,
-            CACHE_URL=f"filecache://{tmp / 'cache'}",
-            EMAIL_URL="consolemail://",
-            GUNICORN_BIND=f"127.0.0.1:{free_port()}",
-            WEB_CONCURRENCY=str(WORKERS),
-        )
-        manage(env, "migrate", "-v0")
-        manage(env, "collectstatic", "--noinput", "-v0")
+        env = prepared_site(tmp, database_url, name="concurrent-joins", workers=WORKERS)
         seeded = json.loads(manage(
             env, "shell", "--no-imports", "-c",
             "from tests.runs.test_concurrent_joins import seed_full_run; seed_full_run()",

@@ -6,7 +6,6 @@ same connection at once on the site as gunicorn serves it."""
 import html
 import json
 import os
-import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -27,9 +26,16 @@ from runs import strava_client as client
 from runs.apps import check_strava_settings
 from runs.models import ActivityLink, Participation, StravaConnection
 from runs.strava_client import StravaError
-from tests.conftest import connect_strava, make_user, production_env
+from tests.conftest import connect_strava, make_user
 from tests.runs.conftest import make_run
-from tests.served import free_port, fresh_database, gunicorn, manage, signed_in_session
+from tests.served import (
+    free_port,
+    fresh_database,
+    gunicorn,
+    manage,
+    prepared_site,
+    signed_in_session,
+)
 
 DISCONNECTED = "Strava no longer accepts"
 
@@ -409,13 +415,9 @@ def test_two_requests_refreshing_at_once_keep_a_working_refresh_token(settings, 
     bind = f"127.0.0.1:{free_port()}"
 
     with fresh_database(tmp_path, settings.DATABASES) as database_url:
-        env = production_env(
-            SECRET_KEY="strava-race-" + secrets.token_urlsafe(40),
-            DATABASE_URL=database_url,
-            CACHE_URL=f"filecache://{tmp_path / 'cache'}",
-            EMAIL_URL="consolemail://",
+        env = prepared_site(
+            tmp_path, database_url, name="strava-race", workers=2,
             GUNICORN_BIND=bind,
-            WEB_CONCURRENCY="2",
             SITE_URL=f"http://{bind}",
             STRAVA_CLIENT_ID=fake_strava.client_id,
             STRAVA_CLIENT_SECRET=fake_strava.client_secret,
@@ -423,8 +425,6 @@ def test_two_requests_refreshing_at_once_keep_a_working_refresh_token(settings, 
             STRAVA_API_URL=fake_strava.api_url,
             STRAVA_TIMEOUT="10",
         )
-        manage(env, "migrate", "-v0")
-        manage(env, "collectstatic", "--noinput", "-v0")
         seed = {"athlete_id": athlete, "starts_at": starts_at.isoformat(), **tokens}
         seeded = json.loads(manage(
             {**env, "RACE_SEED": json.dumps(seed)}, "shell", "--no-imports", "-c",
