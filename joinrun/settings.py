@@ -185,6 +185,9 @@ USE_TZ = True
 # How runs show their day and time, per language (joinrun/formats/<lang>/formats.py).
 FORMAT_MODULE_PATH = ["joinrun.formats"]
 
+# Data-request exports (privacy admin): JSON files outside the web root, deleted after 7 days.
+DATA_EXPORT_DIR = env.str("DATA_EXPORT_DIR", default=str(BASE_DIR / "exports"))
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]

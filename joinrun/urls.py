@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("privacy/", include("privacy.urls")),
     path("strava/", include("runs.strava_urls")),
+    path(".well-known/", include("privacy.well_known_urls")),
     path("admin/", admin.site.urls),
     path("", include("runs.urls")),
 ]

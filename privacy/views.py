@@ -1,7 +1,75 @@
-from django.shortcuts import render
+"""The data-request pages: the form, the status page behind its private link, the
+verification link and the export download."""
 
-from joinrun import personal_data
+from django.core import signing
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from joinrun.views import render_form
+
+from . import services
+from .forms import DataRequestForm
+from .models import DataRequest, Kind, Status, Verification
 
 
-def policy(request):
-    return render(request, "privacy/policy.html", {"personal_fields": personal_data.fields()})
+@never_cache
+def new_request(request):
+    form = DataRequestForm(request.POST if request.method == "POST" else None,
+                           user=request.user)
+    if request.method != "POST" and request.GET.get("kind") in Kind.values:
+        form.initial["kind"] = request.GET["kind"]
+    if request.method == "POST" and form.is_valid():
+        ticket = services.file_request(form.save(commit=False), user=request.user)
+        return redirect(ticket.get_absolute_url())
+    return render_form(request, "privacy/request_new.html", form)
+
+
+def _ticket_from_link(reference, key):
+    """The ticket the private link names, or 404: a reference alone opens nothing."""
+    ticket = DataRequest.objects.filter(reference=reference[:20]).first()
+    if ticket is None or not key or not constant_time_compare(key[:64], ticket.link_key):
+        raise Http404
+    return ticket
+
+
+@require_GET
+@never_cache
+def request_status(request, reference):
+    ticket = _ticket_from_link(reference, request.GET.get("key", ""))
+    events = ticket.events.all()
+    return render(request, "privacy/request_status.html", {"ticket": ticket, "events": events})
+
+
+@require_GET
+@never_cache
+def verify_request(request, reference):
+    ticket = DataRequest.objects.filter(reference=reference[:20]).first()
+    try:
+        if ticket is None:
+            raise signing.BadSignature("no such ticket")
+        services.check_verification_token(ticket.reference, request.GET.get("token", "")[:200])
+    except signing.SignatureExpired:
+        return render(request, "privacy/verify_failed.html", {"expired": True}, status=400)
+    except signing.BadSignature:
+        return render(request, "privacy/verify_failed.html", {"expired": False}, status=400)
+    if ticket.status == Status.AWAITING_VERIFICATION:  # a second click changes nothing
+        services.mark_verified(ticket, how=Verification.EMAIL_LINK)
+    return redirect(ticket.get_absolute_url())
+
+
+@require_GET
+@never_cache
+def download_export(request, reference):
+    ticket = _ticket_from_link(reference, request.GET.get("key", ""))
+    path = services.export_file_path(ticket)
+    if (path is None or not path.exists() or ticket.export_expires_at is None
+            or ticket.export_expires_at <= timezone.now()):
+        return render(request, "privacy/export_gone.html", {"ticket": ticket}, status=410)
+    response = FileResponse(path.open("rb"), as_attachment=True,
+                            filename=f"joinrun-data-{ticket.reference}.json",
+                            content_type="application/json; charset=utf-8")
+    return response

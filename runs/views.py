@@ -83,11 +83,16 @@ def _detail_page(request, run_id, *, error=None, status=200):
     run = get_object_or_404(Run.objects.with_counts().select_related("organiser"), pk=run_id)
     mine = run.participation_of(request.user)
     is_organiser = request.user.is_authenticated and run.organiser_id == request.user.pk
-    going, waiting = [], []
+    going, waiting, unnamed = [], [], 0
     # Names only for the organiser and the run's own runners; everyone else sees counts.
     # Who ran it shows as a mark, never their Strava data (that is for its owner alone).
     if is_organiser or mine:
         for participation in run.participations.select_related("runner").in_order():
+            runner = participation.runner
+            # A runner who asked to restrict processing of their data is counted, not named.
+            if runner.processing_restricted_at and runner.pk != request.user.pk:
+                unnamed += 1
+                continue
             (going if participation.is_going else waiting).append(participation)
     context = {
         "run": run,
@@ -97,6 +102,7 @@ def _detail_page(request, run_id, *, error=None, status=200):
         "show_names": is_organiser or mine is not None,
         "going": going,
         "waiting": waiting,
+        "unnamed": unnamed,
         "started": run.has_started(),
         "error": error,
         "strava": strava_views.activity_panel(request, run, mine),

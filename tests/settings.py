@@ -17,3 +17,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+import tempfile  # noqa: E402
+
+# Data-request exports go to a folder of this test run, never the project's.
+DATA_EXPORT_DIR = tempfile.mkdtemp(prefix="joinrun-exports-")

@@ -1,0 +1,60 @@
+"""What the privacy app keeps about a person: its entries in the personal-data register."""
+
+from django.utils.translation import gettext_lazy as _
+
+from joinrun.personal_data import PersonalField, Section, iso
+
+from .models import DataRequest
+
+TICKET_RETENTION = _("Kept as the record the law asks for; the contact email and details are "
+                     "emptied 24 months after the request is closed. Deleting your account "
+                     "unlinks it from the request.")
+
+
+def export_requests(user):
+    return [
+        {
+            "reference": ticket.reference,
+            "right": ticket.kind,
+            "law": ticket.regime,
+            "status": ticket.status,
+            "contact_email": ticket.contact_email,
+            "details": ticket.details,
+            "received_at": iso(ticket.received_at),
+            "due_on": ticket.effective_due_on.isoformat(),
+            "closed_at": iso(ticket.closed_at),
+        }
+        for ticket in DataRequest.objects.filter(user=user).order_by("received_at")
+    ]
+
+
+def erase_requests(user):
+    # Nothing to do here: the tickets stay as the legal record of how the request was
+    # answered, and the database sets their account to null when the account goes.
+    pass
+
+
+SECTIONS = [
+    Section(
+        name="data_requests",
+        title=_("Your data requests"),
+        fields=(
+            PersonalField("privacy.DataRequest", "user",
+                          _("Which account a request is about, to act on it."),
+                          TICKET_RETENTION),
+            PersonalField("privacy.DataRequest", "contact_email",
+                          _("Where we send the answer to your request, and the link to "
+                            "confirm it is you."), TICKET_RETENTION),
+            PersonalField("privacy.DataRequest", "details",
+                          _("What you told us about your request."), TICKET_RETENTION),
+            PersonalField("privacy.DataRequest", "assignee",
+                          _("Which staff member answers a request (staff only)."),
+                          TICKET_RETENTION),
+            PersonalField("privacy.DataRequestEvent", "actor",
+                          _("Which staff member took each step on a request (staff only)."),
+                          TICKET_RETENTION),
+        ),
+        export_for=export_requests,
+        erase_for=erase_requests,
+    ),
+]
