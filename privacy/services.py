@@ -1,0 +1,216 @@
+"""The work on a data request: each step changes the ticket, writes its event and sends the
+email that goes with it, in that order. Staff reach these through the admin; the request
+form and the verification link use the first few."""
+
+import json
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from joinrun import personal_data
+from joinrun.mail import site_url
+
+from . import deadlines, emails
+from .models import Channel, Kind, Status, Verification
+
+VERIFY_SALT = "privacy.verify-request"
+VERIFY_MAX_AGE = 24 * 60 * 60
+EXPORT_DAYS = 7
+
+
+class NotPossible(Exception):
+    """A step that does not apply to this ticket now; str() says why, for staff."""
+
+
+# Filing and verifying
+
+def file_request(request, *, user=None):
+    """Saves a new ticket from the form (``request`` unsaved) and starts its clocks: an
+    account's request is verified by its session, an opt-out needs no verification, any
+    other request waits for the emailed link."""
+    now = timezone.now()
+    signed_in = user is not None and user.is_authenticated
+    with transaction.atomic():
+        if signed_in:
+            request.user = user
+            request.channel = Channel.ACCOUNT
+            request.contact_email = user.email or request.contact_email
+            request.verified_at, request.verification = now, Verification.SESSION
+            request.status = Status.IN_PROGRESS
+        elif request.kind == Kind.CCPA_OPT_OUT:
+            request.verification = Verification.NOT_NEEDED
+        else:
+            request.status = Status.AWAITING_VERIFICATION
+        request.save()
+        request.log("received", actor="requester" if not signed_in else user,
+                    to_status=request.status)
+        if request.kind == Kind.CCPA_OPT_OUT:
+            # We sell and share nothing: the opt-out is in effect already.
+            request.outcome = str(_(
+                "join run does not sell or share personal information, and never will; "
+                "nothing more was needed to honour your opt-out."))
+            request.response_sent_at = now
+            request.move_to(Status.COMPLETED, action="completed")
+    emails.send_acknowledgement(request)
+    if request.status == Status.AWAITING_VERIFICATION:
+        emails.send_verification(request, site_url(verify_path(request)))
+    elif request.status == Status.COMPLETED:
+        emails.send_completion(request)
+    else:
+        emails.send_staff_new_request(request)
+    return request
+
+
+def verify_path(request):
+    token = signing.TimestampSigner(salt=VERIFY_SALT).sign(request.reference)
+    return reverse("privacy:verify_request", args=[request.reference]) + f"?token={token}"
+
+
+def check_verification_token(reference, token):
+    """True for a valid, unexpired token for ``reference``; raises signing.SignatureExpired
+    or signing.BadSignature otherwise."""
+    value = signing.TimestampSigner(salt=VERIFY_SALT).unsign(token, max_age=VERIFY_MAX_AGE)
+    if value != reference:
+        raise signing.BadSignature("another request")
+    return True
+
+
+def mark_verified(request, *, how, actor=None):
+    """The requester proved the email is theirs (or staff checked): work can start. The
+    account with that email, if any, is the one the request is about."""
+    if request.status != Status.AWAITING_VERIFICATION:
+        raise NotPossible(_("Only a request awaiting verification can be verified."))
+    with transaction.atomic():
+        request.verified_at, request.verification = timezone.now(), how
+        if request.user is None and request.contact_email:
+            request.user = get_user_model().objects.filter(
+                email=request.contact_email).first()
+        request.move_to(Status.IN_PROGRESS, actor=actor or "requester", action="verified")
+    emails.send_staff_new_request(request)
+
+
+# Staff's work
+
+def _require_account(request):
+    if request.user is None:
+        raise NotPossible(_("No account is linked to this request (none with its email, or "
+                            "it was erased)."))
+
+
+def _require_open(request):
+    if not request.is_open:
+        raise NotPossible(_("This request is closed."))
+
+
+def build_export(request, *, actor, now=None):
+    """The same JSON as the account's own download, kept for 7 days outside the web root
+    and emailed as a link that works until then."""
+    _require_open(request)
+    _require_account(request)
+    now = now or timezone.now()
+    data = personal_data.export_for(request.user, now=now)
+    folder = Path(settings.DATA_EXPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{request.reference}-{secrets.token_urlsafe(16)}.json"
+    (folder / name).write_text(
+        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False), encoding="utf-8")
+    delete_export_file(request)
+    request.export_file, request.export_expires_at = name, now + timedelta(days=EXPORT_DAYS)
+    request.save(update_fields=["export_file", "export_expires_at"])
+    request.log("export_built", actor=actor)
+    emails.send_export_ready(request, site_url(export_path(request)))
+
+
+def export_path(request):
+    return reverse("privacy:download_export", args=[request.reference]) + \
+        f"?key={request.link_key}"
+
+
+def export_file_path(request):
+    return Path(settings.DATA_EXPORT_DIR) / request.export_file if request.export_file else None
+
+
+def delete_export_file(request):
+    path = export_file_path(request)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def erase_account(request, *, actor):
+    """Erases the linked account exactly as self-service deletion does."""
+    _require_open(request)
+    _require_account(request)
+    with transaction.atomic():
+        personal_data.erase_for(request.user)
+        request.user = None  # the foreign key is set to null in the database too
+        request.save(update_fields=["user"])
+        request.log("account_erased", actor=actor)
+
+
+def restrict(request, *, actor):
+    _require_open(request)
+    _require_account(request)
+    user = request.user
+    if user.processing_restricted_at is None:
+        user.processing_restricted_at = timezone.now()
+        user.save(update_fields=["processing_restricted_at"])
+    request.log("processing_restricted", actor=actor)
+
+
+def lift_restriction(request, *, actor):
+    _require_account(request)
+    user = request.user
+    user.processing_restricted_at = None
+    user.save(update_fields=["processing_restricted_at"])
+    request.log("restriction_lifted", actor=actor)
+
+
+def record_objection(request, *, actor):
+    """Objections are recorded for staff to weigh; the work is done by the other steps
+    (restricting, erasing) and the reply says what was decided."""
+    _require_open(request)
+    request.log("objection_recorded", actor=actor)
+
+
+def extend(request, *, actor, reason, today=None):
+    """Two more months (GDPR) or up to 90 days (CCPA), only before the due date, with the
+    reason emailed to the requester."""
+    _require_open(request)
+    today = today or timezone.localdate()
+    if request.extended_until:
+        raise NotPossible(_("This request was already extended."))
+    if today > request.due_on:
+        raise NotPossible(_("The due date has passed: an extension must be sent before it."))
+    received = timezone.localdate(request.received_at)
+    request.extended_until = deadlines.extended_due(received, regime=request.regime)
+    request.extension_reason = reason
+    request.extension_notified_at = timezone.now()
+    request.save(update_fields=["extended_until", "extension_reason", "extension_notified_at"])
+    request.log("extended", actor=actor)
+    emails.send_extension(request)
+
+
+def refuse(request, *, actor, basis, explanation):
+    _require_open(request)
+    request.refusal_basis, request.refusal_explanation = basis, explanation
+    request.response_sent_at = timezone.now()
+    request.move_to(Status.REFUSED, actor=actor, action="refused")
+    emails.send_refusal(request)
+
+
+def complete(request, *, actor, reply):
+    _require_open(request)
+    if request.status == Status.AWAITING_VERIFICATION:
+        raise NotPossible(_("Verify the request before completing it."))
+    request.outcome, request.response_sent_at = reply, timezone.now()
+    request.move_to(Status.COMPLETED, actor=actor, action="completed")
+    emails.send_completion(request)
