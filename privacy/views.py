@@ -1,6 +1,9 @@
 """The data-request pages: the form, the status page behind its private link, the
 verification link and the export download."""
 
+import time
+from datetime import UTC, datetime
+
 from django.core import signing
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -9,11 +12,24 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from joinrun.client_address import client_key
+from joinrun.ratelimit import Limiter
 from joinrun.views import render_form
 
 from . import services
 from .forms import DataRequestForm
 from .models import DataRequest, Kind, Status, Verification
+
+ANONYMOUS_REQUESTS_PER_HOUR = 5
+
+
+def _too_many_requests(request, email):
+    """The window that is full, or None after counting this request."""
+    for name, key in (("privacy-client", client_key(request)), ("privacy-email", email)):
+        limiter = Limiter(name, limit=ANONYMOUS_REQUESTS_PER_HOUR, window=60 * 60)
+        if not limiter.hit(key):
+            return limiter.current(key)
+    return None
 
 
 @never_cache
@@ -23,6 +39,16 @@ def new_request(request):
     if request.method != "POST" and request.GET.get("kind") in Kind.values:
         form.initial["kind"] = request.GET["kind"]
     if request.method == "POST" and form.is_valid():
+        if not request.user.is_authenticated:
+            # The form emails any address it is given: a few an hour from one network or
+            # to one address, so it cannot be used to flood someone's inbox.
+            window = _too_many_requests(request, form.cleaned_data["contact_email"])
+            if window:
+                until = datetime.fromtimestamp(window.resets_at, tz=UTC)
+                response = render(request, "privacy/too_many.html", {"until": until},
+                                  status=429)
+                response["Retry-After"] = str(int(window.resets_at - time.time()) + 1)
+                return response
         ticket = services.file_request(form.save(commit=False), user=request.user)
         return redirect(ticket.get_absolute_url())
     return render_form(request, "privacy/request_new.html", form)
