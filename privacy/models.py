@@ -8,6 +8,7 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,11 +95,13 @@ class InvalidTransition(Exception):
     """A status change the workflow does not allow; str() says which."""
 
 
-def _new_reference(received):
-    """JR-2026-0042: the year and the next number that year."""
-    prefix = f"JR-{received.year}-"
-    last = (DataRequest.objects.filter(reference__startswith=prefix)
-            .order_by("-reference").values_list("reference", flat=True).first())
+def _new_reference(received_on):
+    """JR-2026-0042: the year of receipt in the site's zone and the next number that year."""
+    prefix = f"JR-{received_on.year}-"
+    numbers = DataRequest.objects.filter(reference__startswith=prefix).values_list(
+        "reference", flat=True)
+    # Longest first, then highest: "JR-2026-10000" comes after "JR-2026-9999".
+    last = numbers.order_by(Length("reference").desc(), "-reference").first()
     number = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"
 
@@ -183,7 +186,7 @@ class DataRequest(models.Model):
             for attempt in range(5):
                 try:
                     with transaction.atomic():
-                        self.reference = _new_reference(self.received_at)
+                        self.reference = _new_reference(timezone.localdate(self.received_at))
                         return super().save(*args, **kwargs)
                 except IntegrityError:
                     if attempt == 4:

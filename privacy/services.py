@@ -87,9 +87,12 @@ def check_verification_token(reference, token):
 def mark_verified(request, *, how, actor=None):
     """The requester proved the email is theirs (or staff checked): work can start. The
     account with that email, if any, is the one the request is about."""
-    if request.status != Status.AWAITING_VERIFICATION:
-        raise NotPossible(_("Only a request awaiting verification can be verified."))
     with transaction.atomic():
+        # Locked and re-read: two clicks on the link at once verify (and tell staff) once.
+        current = type(request).objects.select_for_update().get(pk=request.pk)
+        if current.status != Status.AWAITING_VERIFICATION:
+            raise NotPossible(_("Only a request awaiting verification can be verified."))
+        request.status = current.status
         request.verified_at, request.verification = timezone.now(), how
         if request.user is None and request.contact_email:
             request.user = get_user_model().objects.filter(
