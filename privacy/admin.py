@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -95,16 +96,17 @@ class DataRequestAdmin(admin.ModelAdmin):
                        "refusal_basis", "refusal_explanation", "response_sent_at",
                        "closed_at", "export_expires_at", "pii_purged_at"]
     change_form_template = "admin/privacy/datarequest/change_form.html"
+    # Open tickets first, the most overdue (counting extensions) at the top.
+    ordering = [
+        Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1),
+             output_field=IntegerField()).asc(),
+        Coalesce("extended_until", "due_on").asc(),
+        "received_at",
+    ]
 
     class Media:
         css = {"all": ["css/admin-privacy.css"]}
 
-    def get_queryset(self, request):
-        # Open tickets first, the most overdue at the top.
-        closed_last = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1),
-                           output_field=IntegerField())
-        return super().get_queryset(request).annotate(closed_last=closed_last).order_by(
-            "closed_last", "due_on", "received_at")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:  # staff enter requests that came by email or post
@@ -135,7 +137,7 @@ class DataRequestAdmin(admin.ModelAdmin):
 
     # Columns
 
-    @admin.display(description=_("Due"), ordering="due_on")
+    @admin.display(description=_("Due"), ordering=Coalesce("extended_until", "due_on"))
     def due(self, ticket):
         return ticket.effective_due_on
 
@@ -244,7 +246,7 @@ class DataRequestAdmin(admin.ModelAdmin):
 
     def extend_view(self, request, pk):
         ticket = self._ticket_for_step(request, pk)
-        form = ExtendForm(request.POST or None)
+        form = ExtendForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             return self._do_step(request, ticket, services.extend,
                                  _("Extended; the requester has been emailed the reason."),
@@ -256,7 +258,7 @@ class DataRequestAdmin(admin.ModelAdmin):
 
     def refuse_view(self, request, pk):
         ticket = self._ticket_for_step(request, pk)
-        form = RefuseForm(request.POST or None)
+        form = RefuseForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             return self._do_step(request, ticket, services.refuse,
                                  _("Refused; the requester has been emailed."),
@@ -267,7 +269,7 @@ class DataRequestAdmin(admin.ModelAdmin):
 
     def complete_view(self, request, pk):
         ticket = self._ticket_for_step(request, pk)
-        form = CompleteForm(request.POST or None)
+        form = CompleteForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             return self._do_step(request, ticket, services.complete,
                                  _("Completed; the reply has been emailed."),

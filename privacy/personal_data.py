@@ -23,6 +23,8 @@ def export_requests(user):
             "received_at": iso(ticket.received_at),
             "due_on": ticket.effective_due_on.isoformat(),
             "closed_at": iso(ticket.closed_at),
+            "our_reply": ticket.outcome or ticket.refusal_explanation,
+            "extension_reason": ticket.extension_reason,
         }
         for ticket in DataRequest.objects.filter(user=user).order_by("received_at")
     ]
@@ -47,6 +49,13 @@ SECTIONS = [
                             "confirm it is you."), TICKET_RETENTION),
             PersonalField("privacy.DataRequest", "details",
                           _("What you told us about your request."), TICKET_RETENTION),
+            PersonalField("privacy.DataRequest", "outcome",
+                          _("Our reply to your request, as sent to you."), TICKET_RETENTION),
+            PersonalField("privacy.DataRequest", "refusal_explanation",
+                          _("Why we could not act on a request, as sent to you."),
+                          TICKET_RETENTION),
+            PersonalField("privacy.DataRequest", "extension_reason",
+                          _("Why we needed more time, as sent to you."), TICKET_RETENTION),
             PersonalField("privacy.DataRequest", "assignee",
                           _("Which staff member answers a request (staff only)."),
                           TICKET_RETENTION),
