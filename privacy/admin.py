@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import normalize_email
+
 from . import services
 from .forms import CompleteForm, ExtendForm, RefuseForm
 from .models import OPEN_STATUSES, DataRequest, DataRequestEvent, Status, Verification
@@ -128,9 +130,10 @@ class DataRequestAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        obj.save()
-        obj.log("received", actor=request.user, to_status=obj.status,
-                message=f"entered by staff ({obj.get_channel_display()})")
+        # Acknowledged and sent the confirmation link like any request from the form;
+        # staff may instead verify it themselves (the action) when they know the sender.
+        obj.contact_email = normalize_email(obj.contact_email) or ""
+        services.file_request(obj, staff=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False  # tickets are the record of how we answered

@@ -50,7 +50,7 @@ def staff_addresses():
     staff = get_user_model().objects.filter(is_active=True, is_staff=True).filter(
         Q(is_superuser=True) | Q(user_permissions__in=permission)
         | Q(groups__permissions__in=permission)
-    ).exclude(email=None).distinct()
+    ).exclude(email=None).exclude(email="").distinct()
     return list(staff.values_list("email", flat=True))
 
 

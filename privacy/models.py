@@ -269,6 +269,7 @@ ACTION_LABELS = {
     "completed": _("Completed"),
     "reminder_sent": _("Reminder sent to staff"),
     "contact_details_purged": _("Contact details purged"),
+    "closed_unverified": _("Closed: never confirmed"),
     "export_deleted": _("Export file deleted"),
 }
 

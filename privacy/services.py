@@ -20,7 +20,7 @@ from joinrun import personal_data
 from joinrun.mail import site_url
 
 from . import deadlines, emails
-from .models import Channel, Kind, Status, Verification
+from .models import Channel, DataRequest, Kind, Status, Verification
 
 VERIFY_SALT = "privacy.verify-request"
 VERIFY_MAX_AGE = 24 * 60 * 60
@@ -33,10 +33,11 @@ class NotPossible(Exception):
 
 # Filing and verifying
 
-def file_request(request, *, user=None):
-    """Saves a new ticket from the form (``request`` unsaved) and starts its clocks: an
-    account's request is verified by its session, an opt-out needs no verification, any
-    other request waits for the emailed link."""
+def file_request(request, *, user=None, staff=None):
+    """Saves a new ticket (``request`` unsaved) and starts its clocks: an account's request
+    from the form is verified by its session, an opt-out needs no verification, any other
+    request (also one staff enter from an email or a letter) waits for the emailed link or
+    for staff to verify it."""
     now = timezone.now()
     signed_in = user is not None and user.is_authenticated
     with transaction.atomic():
@@ -51,8 +52,9 @@ def file_request(request, *, user=None):
         else:
             request.status = Status.AWAITING_VERIFICATION
         request.save()
-        request.log("received", actor="requester" if not signed_in else user,
-                    to_status=request.status)
+        request.log("received", actor=staff or (user if signed_in else "requester"),
+                    to_status=request.status,
+                    message=f"entered by staff ({request.channel})" if staff else "")
         if request.kind == Kind.CCPA_OPT_OUT:
             # We sell and share nothing: the opt-out is in effect already.
             request.outcome = str(_(
@@ -90,7 +92,9 @@ def mark_verified(request, *, how, actor=None):
     with transaction.atomic():
         # Locked and re-read: two clicks on the link at once verify (and tell staff) once.
         current = type(request).objects.select_for_update().get(pk=request.pk)
-        if current.status != Status.AWAITING_VERIFICATION:
+        if current.status not in (Status.AWAITING_VERIFICATION, Status.RECEIVED) or (
+            current.verification
+        ):
             raise NotPossible(_("Only a request awaiting verification can be verified."))
         request.status = current.status
         request.verified_at, request.verification = timezone.now(), how
@@ -114,10 +118,17 @@ def _require_open(request):
         raise NotPossible(_("This request is closed."))
 
 
+def _require_verified(request):
+    # Nothing about an account is shown, sent or changed for an address nobody confirmed.
+    if not request.verification:
+        raise NotPossible(_("Verify the request first."))
+
+
 def build_export(request, *, actor, now=None):
     """The same JSON as the account's own download, kept for 7 days outside the web root
     and emailed as a link that works until then."""
     _require_open(request)
+    _require_verified(request)
     _require_account(request)
     now = now or timezone.now()
     data = personal_data.export_for(request.user, now=now)
@@ -151,8 +162,10 @@ def delete_export_file(request):
 def erase_account(request, *, actor):
     """Erases the linked account exactly as self-service deletion does."""
     _require_open(request)
+    _require_verified(request)
     _require_account(request)
     with transaction.atomic():
+        delete_export_file(request)  # an export of the account must not outlive it
         personal_data.erase_for(request.user)
         request.user = None  # the foreign key is set to null in the database too
         request.save(update_fields=["user"])
@@ -161,6 +174,7 @@ def erase_account(request, *, actor):
 
 def restrict(request, *, actor):
     _require_open(request)
+    _require_verified(request)
     _require_account(request)
     user = request.user
     if user.processing_restricted_at is None:
@@ -212,8 +226,23 @@ def refuse(request, *, actor, basis, explanation):
 
 def complete(request, *, actor, reply):
     _require_open(request)
-    if request.status == Status.AWAITING_VERIFICATION:
-        raise NotPossible(_("Verify the request before completing it."))
+    _require_verified(request)
     request.outcome, request.response_sent_at = reply, timezone.now()
     request.move_to(Status.COMPLETED, actor=actor, action="completed")
     emails.send_completion(request)
+
+
+UNVERIFIED_DAYS = 7
+
+
+def close_unverified(*, now=None, dry_run=False):
+    """Requests nobody confirmed within a week are closed (their link expired after a day),
+    so they stop showing as overdue and their contact details are purged in time."""
+    now = now or timezone.now()
+    stale = list(DataRequest.objects.filter(
+        status=Status.AWAITING_VERIFICATION, verification="",
+        received_at__lte=now - timedelta(days=UNVERIFIED_DAYS)))
+    if not dry_run:
+        for request in stale:
+            request.move_to(Status.CLOSED_UNVERIFIED, action="closed_unverified")
+    return len(stale)

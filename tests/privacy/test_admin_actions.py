@@ -39,6 +39,10 @@ def months_later(day, months):
 def make_ticket(*, kind=Kind.ACCESS, email="runner@example.com", **fields):
     fields.setdefault("received_at", timezone.now())
     fields.setdefault("status", Status.IN_PROGRESS)
+    if fields["status"] not in (Status.RECEIVED, Status.AWAITING_VERIFICATION):
+        # Past verification: checked by staff.
+        fields.setdefault("verification", "staff")
+        fields.setdefault("verified_at", fields["received_at"])
     ticket = DataRequest(kind=kind, contact_email=email, **fields)
     ticket.save()
     return ticket
@@ -108,7 +112,8 @@ def test_only_a_request_awaiting_verification_can_be_verified(staff_client, runn
     response = act(staff_client, "mark_verified", ticket)
 
     assert any("Only a request awaiting verification" in m for m in shown_messages(response))
-    assert fresh(ticket).verification == ""
+    assert fresh(ticket).verified_at == ticket.verified_at  # unchanged
+    assert not [e for e in events(ticket) if e[0] == "verified"]
     assert mail.outbox == []
 
 
@@ -486,7 +491,7 @@ def test_an_unverified_request_cannot_be_completed(staff_client):
     ticket = make_ticket(status=Status.AWAITING_VERIFICATION)
     response = staff_client.post(step_url(ticket, "complete"), {"reply": "Done."},
                                  follow=True)
-    assert "Verify the request before completing it." in shown_messages(response)
+    assert "Verify the request first." in shown_messages(response)
     assert fresh(ticket).status == Status.AWAITING_VERIFICATION
     assert mail.outbox == []
 
@@ -568,3 +573,34 @@ def test_the_account_download_includes_the_persons_data_requests(runner_client, 
     assert mine.link_key not in json.dumps(data)
     fields = {row["data"] for row in data["why_we_keep_it"]}
     assert "privacy.DataRequest.contact_email" in fields
+
+
+@pytest.mark.parametrize("step", ["erase", "export", "restrict", "complete"])
+def test_nothing_is_done_for_an_address_nobody_confirmed(staff_client, runner, step):
+    # A letter or email entered by staff, or a form request not yet confirmed: the account
+    # it names may not be the sender's.
+    ticket = make_ticket(user=runner, status=Status.AWAITING_VERIFICATION,
+                         email="someone.else@example.com")
+    if step == "erase":
+        staff_client.post(step_url(ticket, "erase"), follow=True)
+    elif step == "complete":
+        staff_client.post(step_url(ticket, "complete"), {"reply": "Done."}, follow=True)
+    else:
+        act(staff_client, {"export": "build_export", "restrict": "restrict"}[step], ticket)
+
+    runner.refresh_from_db()
+    assert runner.processing_restricted_at is None
+    assert fresh(ticket).status == Status.AWAITING_VERIFICATION
+    assert fresh(ticket).export_file == ""
+    assert not [m for m in mail.outbox if m.to == ["someone.else@example.com"]]
+
+
+def test_erasing_the_account_deletes_an_export_already_built(staff_client, runner):
+    ticket = make_ticket(user=runner)
+    act(staff_client, "build_export", ticket)
+    path = services.export_file_path(fresh(ticket))
+    assert path.exists()
+
+    staff_client.post(step_url(ticket, "erase"))
+
+    assert not path.exists()

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.utils import formats, timezone
 
 from accounts.models import User
@@ -27,6 +28,9 @@ def local_noon(day):
 def make_ticket(*, kind=Kind.ACCESS, email="someone@example.com", due_in=None, **fields):
     """A saved ticket; ``due_in``: its legal due date that many days from today."""
     fields.setdefault("received_at", timezone.now())
+    if fields.get("status") not in (None, Status.RECEIVED, Status.AWAITING_VERIFICATION):
+        fields.setdefault("verification", "staff")  # past verification: checked by staff
+
     ticket = DataRequest(kind=kind, contact_email=email, **fields)
     ticket.save()
     if due_in is not None:
@@ -419,12 +423,17 @@ def test_staff_enter_a_request_received_by_post_with_its_date(staff_client, staf
     assert ticket.target_on == date(2025, 2, 1)
     assert ticket.regime == "gdpr"
     assert ticket.channel == "post"
-    assert ticket.status == Status.RECEIVED
+    # Like any request: acknowledged at once and waiting for the sender to confirm it
+    # (or for staff who know the sender to verify it).
+    assert ticket.status == Status.AWAITING_VERIFICATION
     assert (ticket.user, ticket.assignee) == (runner, staff)
     (event,) = ticket.events.all()
     assert (event.action, event.actor, event.actor_label, event.to_status) == (
-        "received", staff, "staff", "received")
+        "received", staff, "staff", "awaiting_verification")
     assert "runner@example.com" not in event.message and "Ana" not in event.message
+    subjects = [m.subject for m in mail.outbox if m.to == ["ana.by.post@example.com"]]
+    assert any("We received your data request JR-2025-0001" in s for s in subjects)
+    assert any("Confirm your data request JR-2025-0001" in s for s in subjects)
 
 
 def test_the_received_date_is_fixed_once_the_ticket_is_saved(staff_client):

@@ -26,6 +26,9 @@ def housekeeping(*args):
 
 def make_ticket(*, due_in=20, email="someone@example.com", **fields):
     fields.setdefault("status", Status.IN_PROGRESS)
+    if fields.get("status") not in (None, Status.RECEIVED, Status.AWAITING_VERIFICATION):
+        fields.setdefault("verification", "staff")  # past verification: checked by staff
+
     ticket = DataRequest(kind=Kind.ACCESS, contact_email=email, **fields)
     ticket.save()
     ticket.due_on = timezone.localdate() + timedelta(days=due_in)
@@ -267,3 +270,26 @@ def test_running_twice_does_nothing_the_second_time(everything_to_do):
     assert "purge contact details from 0 request(s)" in output
     old.refresh_from_db()
     assert old.events.filter(action="contact_details_purged").count() == 1
+
+
+def test_requests_never_confirmed_within_a_week_are_closed_and_later_purged(staff):
+    stale = make_ticket(status=Status.AWAITING_VERIFICATION, due_in=-10,
+                        received_at=timezone.now() - timedelta(days=8))
+    fresh = make_ticket(status=Status.AWAITING_VERIFICATION,
+                        received_at=timezone.now() - timedelta(days=2))
+
+    assert "close 1 request(s) never confirmed" in housekeeping("--dry-run")
+    assert DataRequest.objects.get(pk=stale.pk).status == Status.AWAITING_VERIFICATION
+
+    housekeeping()
+
+    stale.refresh_from_db()
+    assert stale.status == Status.CLOSED_UNVERIFIED and stale.closed_at is not None
+    assert stale.events.filter(action="closed_unverified").exists()
+    assert DataRequest.objects.get(pk=fresh.pk).status == Status.AWAITING_VERIFICATION
+    # Closed, it is no longer overdue work for staff, and is purged after 24 months.
+    assert not DataRequest.objects.due_by(timezone.localdate()).filter(pk=stale.pk).exists()
+    DataRequest.objects.filter(pk=stale.pk).update(
+        closed_at=timezone.now() - timedelta(days=731))
+    housekeeping()
+    assert DataRequest.objects.get(pk=stale.pk).contact_email == ""

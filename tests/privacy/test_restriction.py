@@ -31,7 +31,8 @@ def staff_client(db):
 @pytest.fixture
 def ticket(runner):
     ticket = DataRequest(kind=Kind.RESTRICTION, contact_email=runner.email, user=runner,
-                         status=Status.IN_PROGRESS, received_at=timezone.now())
+                         status=Status.IN_PROGRESS, received_at=timezone.now(),
+                         verification="staff", verified_at=timezone.now())
     ticket.save()
     return ticket
 

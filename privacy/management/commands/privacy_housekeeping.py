@@ -17,7 +17,8 @@ PURGE_AFTER = timedelta(days=730)  # 24 months after closing
 
 
 class Command(BaseCommand):
-    help = ("Remind staff of data requests due within 3 days or overdue, delete expired "
+    help = ("Close requests never confirmed within 7 days, remind staff of data requests "
+            "due within 3 days or overdue, delete expired "
             "export files, purge contact details from requests closed over 24 months ago, "
             "and remove expired sessions.")
 
@@ -28,6 +29,9 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, **options):
         now = timezone.now()
         self.dry_run = dry_run
+        closed = services.close_unverified(now=now, dry_run=dry_run)
+        self.say(f"close {closed} request(s) never confirmed within "
+                 f"{services.UNVERIFIED_DAYS} days")
         self.remind(now)
         self.delete_expired_exports(now)
         self.purge_old_tickets(now)
