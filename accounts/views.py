@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from joinrun import personal_data
-from joinrun.views import next_url, render_form
+from joinrun.views import next_url, render_form, too_many
 
 from . import emails, throttle
 from .forms import (
@@ -50,12 +50,7 @@ def _go_on(request, default="runs:home"):
 
 
 def _too_many(request, until, message):
-    """429 with the time to try again, in words and in Retry-After."""
-    response = render(
-        request, "accounts/too_many.html", {"until": until, "message": message}, status=429
-    )
-    response["Retry-After"] = str(max(1, int((until - timezone.now()).total_seconds()) + 1))
-    return response
+    return too_many(request, "accounts/too_many.html", until, message=message)
 
 
 def _save_unless_email_taken(form):

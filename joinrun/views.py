@@ -1,6 +1,7 @@
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
@@ -20,6 +21,14 @@ def render_form(request, template, form, **context):
     """The page with its form: 200 when fresh, 400 when a submitted form has errors."""
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, template, {"form": form, **context}, status=status)
+
+
+def too_many(request, template, until, **context):
+    """429 with the time to try again, in words (``until`` in the template) and in
+    Retry-After."""
+    response = render(request, template, {"until": until, **context}, status=429)
+    response["Retry-After"] = str(max(1, int((until - timezone.now()).total_seconds()) + 1))
+    return response
 
 
 @never_cache

@@ -2,7 +2,6 @@
 verification link and the export download."""
 
 import contextlib
-import time
 from datetime import UTC, datetime
 
 from django.core import signing
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from joinrun.client_address import client_key
 from joinrun.ratelimit import Limiter
-from joinrun.views import render_form
+from joinrun.views import render_form, too_many
 
 from . import services
 from .forms import DataRequestForm
@@ -46,10 +45,7 @@ def new_request(request):
             window = _too_many_requests(request, form.cleaned_data["contact_email"])
             if window:
                 until = datetime.fromtimestamp(window.resets_at, tz=UTC)
-                response = render(request, "privacy/too_many.html", {"until": until},
-                                  status=429)
-                response["Retry-After"] = str(int(window.resets_at - time.time()) + 1)
-                return response
+                return too_many(request, "privacy/too_many.html", until)
         ticket = services.file_request(form.save(commit=False), user=request.user)
         return redirect(ticket.get_absolute_url())
     return render_form(request, "privacy/request_new.html", form)
