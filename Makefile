@@ -6,10 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint messages clean bench
 
-run: $(STAMP) .env  ## install, migrate, load demo data, serve on http://127.0.0.1:8000
+run: $(STAMP) .env  ## install, migrate, load demo data, serve on http://127.0.0.1:8000 with the task worker
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo_data
+	@# The task worker sends the emails (to sent-emails/ unless EMAIL_URL says otherwise);
+	@# Ctrl-C stops both, and the worker goes too if gunicorn cannot start.
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(VENV)/bin/gunicorn --config joinrun/gunicorn.conf.py
 
 test: $(STAMP)  ## the whole test suite (browser tests need Debian's chromium)

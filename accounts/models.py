@@ -53,6 +53,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Set while processing is restricted at the person's request (GDPR Art. 18).
     processing_restricted_at = models.DateTimeField(null=True, blank=True)
+    # When the owner of ``email`` proved it by the emailed link: until then no run emails
+    # go there and Strava cannot be linked (someone may have typed another's address).
+    email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
+    # The language of this person's pages and emails: set at sign-up from the page's.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
+    # "Emails I get": the two kinds a runner may turn off (the rest they must get).
+    reminder_emails = models.BooleanField(_("Reminders before my runs"), default=True)
+    organiser_emails = models.BooleanField(_("Messages from organisers"), default=True)
 
     objects = UserManager()
 
@@ -74,6 +83,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.display_name
+
+    @property
+    def email_confirmed(self):
+        return bool(self.email) and self.email_confirmed_at is not None
 
     def clean(self):
         super().clean()

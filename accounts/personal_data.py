@@ -25,6 +25,10 @@ def export_account(user):
         "groups": sorted(user.groups.values_list("name", flat=True)),
         "user_permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
         "processing_restricted_at": iso(user.processing_restricted_at),
+        "email_confirmed_at": iso(user.email_confirmed_at),
+        "language": user.language,
+        "reminder_emails": user.reminder_emails,
+        "organiser_emails": user.organiser_emails,
     }
 
 
@@ -85,6 +89,11 @@ SECTIONS = [
                 "processing_restricted_at",
                 _("To honour your request to restrict processing of your data."),
             ),
+            _user_field("email_confirmed_at", _("To send run emails only to an address its "
+                        "owner confirmed, and to link Strava only after that.")),
+            _user_field("language", _("The language of your pages and emails.")),
+            _user_field("reminder_emails", _("Whether you want reminders before your runs.")),
+            _user_field("organiser_emails", _("Whether you want messages from organisers.")),
         ),
         export_for=export_account,
         erase_for=erase_account,

@@ -234,7 +234,7 @@ def profile(request):
         if form.is_valid() and _save_profile_form(request, which, form):
             if which == "email" and old_email and old_email != request.user.email:
                 # Tell the old address, so a hijacked session cannot move the account quietly.
-                emails.send_email_changed(old_email, request.user.display_name)
+                emails.send_email_changed(old_email, request.user)
             messages.success(request, PROFILE_SAVED[which])
             return redirect("accounts:profile")
         if which in PASSWORD_CHECKED and form.has_error(
@@ -272,11 +272,12 @@ def delete(request):
             return _too_many(request, blocked_until, PASSWORD_CHECKS_PAUSED)
     form = DeleteAccountForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
-        email, name = request.user.email, request.user.display_name
+        email, name, language = (request.user.email, request.user.display_name,
+                                 request.user.language)
         form.delete()
         logout(request)
         if email:
-            emails.send_goodbye(email, name)
+            emails.send_goodbye(email, name, language)
         return render(request, "accounts/deleted.html")
     if form.has_error("confirmation", "password_incorrect"):
         throttle.record_failed_password_check(request.user)

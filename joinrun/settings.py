@@ -33,7 +33,18 @@ TIME_ZONE = env.str("TIME_ZONE", default="Europe/Ljubljana")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="join run <info@join.run>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="info@join.run")
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Emails wait in the outbox (joinrun/outbox) and the task worker sends them. Without
+# EMAIL_URL they are written as files to sent-emails/ in the project folder, never into a
+# log: they hold reset links and private addresses.
+EMAIL_FILE_DIR = BASE_DIR / "sent-emails"
+vars().update(env.email_url("EMAIL_URL", default=f"filemail:///{EMAIL_FILE_DIR}"))
+# Seconds the worker waits on each step of a conversation with the mail server.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+
+# Background work (the outbox, reminders) goes through Django's Tasks framework (the
+# django-tasks backport): the queue is a table in this database, run by
+# `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 STRAVA_CLIENT_ID = env.str("STRAVA_CLIENT_ID", default="")
 STRAVA_CLIENT_SECRET = env.str("STRAVA_CLIENT_SECRET", default="")
@@ -58,6 +69,12 @@ INSTALLED_APPS = [
     "accounts",
     "runs",
     "privacy",
+    # After the apps (its register entry is erased first: it points at their accounts),
+    # before django_tasks_db, so its `db_worker` (which first recovers what a killed
+    # worker left) replaces the package's.
+    "joinrun.outbox",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [

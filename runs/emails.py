@@ -1,23 +1,19 @@
 """Every email the runs app sends: only to runners of that run, only when something they
-must know changed. One function each, one template pair each."""
-
-from django.conf import settings
-from django.utils import translation
+must know changed. One function each, one template pair each; each queues its emails in
+the caller's transaction."""
 
 from joinrun import mail
 
 
 def _send(template, users, context):
-    # These go to other people than the one who made the change, and we keep no language
-    # preference, so they are in the site's language, not the sender's.
-    with translation.override(settings.LANGUAGE_CODE):
-        mail.send(template, _addresses(users), context)
+    mail.send(template, _reachable(users), context)
 
 
-def _addresses(users):
-    # Accounts without an email (Strava-only) cannot be told; accounts whose owner asked
-    # to restrict processing get no emails but about their request.
-    return [u.email for u in users if u.email and u.processing_restricted_at is None]
+def _reachable(users):
+    # Accounts without an email (Strava-only) or with one not yet confirmed cannot be
+    # told; accounts whose owner asked to restrict processing get no emails but about
+    # their request.
+    return [u for u in users if u.email_confirmed and u.processing_restricted_at is None]
 
 
 def _context(run, **extra):

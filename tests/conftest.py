@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.core.cache import caches
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -17,7 +18,29 @@ def _fresh_cache():
         caches[alias].clear()
 
 
+@pytest.fixture(autouse=True)
+def _deliver_at_once(request):
+    """Queued emails are handed over as soon as they are queued, as the worker would do
+    a moment later, so a test reads them in mail.outbox. Tests of the queue itself
+    (marked ``queue_only``) leave them for a real worker process."""
+    if request.node.get_closest_marker("queue_only"):
+        yield
+        return
+    from django_tasks.signals import task_enqueued
+
+    def run_now(sender, task_result, **kwargs):
+        if task_result.task.run_after is None:
+            value = task_result.task.call(*task_result.args, **task_result.kwargs)
+            task_result.db_result.set_successful(value)
+
+    task_enqueued.connect(run_now)
+    yield
+    task_enqueued.disconnect(run_now)
+
+
 def make_user(email, display_name, password=PASSWORD, **extra):
+    """An account whose address is confirmed, as most people's are."""
+    extra.setdefault("email_confirmed_at", timezone.now() if email else None)
     return User.objects.create_user(email, password, display_name=display_name, **extra)
 
 

@@ -1,0 +1,242 @@
+"""Queueing emails and handing them to the mail server, one row at a time.
+
+``queue()`` is called inside the transaction of the change that causes the email: the row
+and its task are written with the change or not at all. The worker calls ``deliver()``:
+claim the row, send it, then record what happened. A mail server that is down or says
+"try later" (SMTP 4xx) gets the email again after growing pauses for a day; one that
+refuses the address for good (SMTP 5xx) is not asked again.
+"""
+
+import logging
+import os
+import smtplib
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Email
+
+logger = logging.getLogger(__name__)
+
+# Pauses before the 2nd, 3rd, … try; the last one repeats until RETRY_FOR has passed.
+RETRY_PAUSES = [timedelta(minutes=m) for m in (1, 5, 15, 60)]
+RETRY_FOR = timedelta(hours=25)  # "at least a day", whatever the last pause
+# A queued email whose try is this overdue has lost its task (a worker died between
+# taking the task and claiming the row): it gets a new one.
+LOST_AFTER = timedelta(minutes=15)
+KEEP_SENT = timedelta(days=7)
+KEEP_FAILED = timedelta(days=30)
+
+
+class Refused(Exception):
+    """The mail server refused this address or message for good (SMTP 5xx)."""
+
+
+def worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_seconds():
+    # Longer than one send can take (each SMTP step waits at most EMAIL_TIMEOUT).
+    return max(60, 6 * settings.EMAIL_TIMEOUT)
+
+
+def queue(*, kind, to, subject, body, language, user=None, headers=None):
+    """Writes one email and its task, in the caller's transaction. Returns the row."""
+    from .tasks import deliver
+
+    with transaction.atomic():
+        email = Email.objects.create(kind=kind, to=to, user=user, language=language,
+                                     subject=subject, body=body, headers=headers or {})
+        deliver.enqueue(email.pk)
+    return email
+
+
+def fail_unsendable(*, kind, to, language, user=None, error):
+    """Records an email that can never be sent (its address cannot be encoded), so staff
+    see it; logged by its id, never its address."""
+    now = timezone.now()
+    email = Email.objects.create(kind=kind, to=to[:254], user=user, language=language,
+                                 status=Email.Status.FAILED, last_error=error,
+                                 next_attempt_at=now)
+    logger.warning("Email %s (%s) not queued: %s", email.pk, kind, error)
+    return email
+
+
+def claim(email_id, *, now=None):
+    """Marks the email as being sent by this worker; None when it is not due (sent,
+    failed, claimed by a live worker, or not yet time for its next try)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        email = Email.objects.select_for_update().filter(pk=email_id).first()
+        if email is None:
+            return None
+        due = (
+            email.status == Email.Status.QUEUED
+            and email.next_attempt_at <= now + timedelta(seconds=1)
+        ) or (
+            email.status == Email.Status.SENDING and email.claimed_until < now
+        )
+        if not due:
+            return None
+        email.status = Email.Status.SENDING
+        email.attempts += 1
+        email.claimed_until = now + timedelta(seconds=claim_seconds())
+        email.claimed_by = worker_name()
+        email.save(update_fields=["status", "attempts", "claimed_until", "claimed_by"])
+    return email
+
+
+def message_for(email):
+    headers = {
+        "Auto-Submitted": "auto-generated",
+        "Content-Language": email.language,
+        **email.headers,
+    }
+    return EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to],
+                        headers=headers)
+
+
+def send(email):
+    """Hands one email to the mail server. Raises Refused for a permanent refusal; any
+    other exception means "try again later"."""
+    message = message_for(email)
+    try:
+        with get_connection(timeout=settings.EMAIL_TIMEOUT) as connection:
+            connection.send_messages([message])
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _text in error.recipients.values()]
+        if codes and all(code >= 500 for code in codes):
+            raise Refused(f"SMTP {codes[0]}") from error
+        raise
+    except smtplib.SMTPDataError as error:
+        if error.smtp_code >= 500:
+            raise Refused(f"SMTP {error.smtp_code}") from error
+        raise
+
+
+def deliver(email_id, *, now=None):
+    """The worker's job for one email: claim it, send it, record the outcome."""
+    email = claim(email_id, now=now)
+    if email is None:
+        return "skipped"
+    try:
+        send(email)
+    except Refused as refusal:
+        return _failed(email, str(refusal))
+    except (OSError, smtplib.SMTPException) as error:
+        return _retry_later(email, _error_name(error))
+    except Exception as error:
+        # Anything else is this message (it cannot be built), and it never will be.
+        return _failed(email, type(error).__name__)
+    Email.objects.filter(pk=email.pk).update(
+        status=Email.Status.SENT, sent_at=timezone.now(), claimed_until=None,
+        last_error="", to="", subject="", body="", headers={},
+    )
+    return "sent"
+
+
+def _error_name(error):
+    code = getattr(error, "smtp_code", None)
+    return f"{type(error).__name__} {code}" if code else type(error).__name__
+
+
+def _failed(email, error):
+    logger.warning("Email %s (%s) failed for good: %s", email.pk, email.kind, error)
+    Email.objects.filter(pk=email.pk).update(
+        status=Email.Status.FAILED, claimed_until=None, last_error=error[:100],
+    )
+    return "failed"
+
+
+def next_pause(attempts):
+    return RETRY_PAUSES[min(attempts, len(RETRY_PAUSES)) - 1]
+
+
+def _retry_later(email, error, *, now=None):
+    from .tasks import deliver as deliver_task
+
+    now = now or timezone.now()
+    next_try = now + next_pause(email.attempts)
+    if next_try - email.created_at > RETRY_FOR:
+        return _failed(email, error)
+    logger.warning("Email %s (%s) not sent (%s); trying again at %s", email.pk, email.kind,
+                   error, next_try.isoformat(timespec="seconds"))
+    with transaction.atomic():
+        Email.objects.filter(pk=email.pk).update(
+            status=Email.Status.QUEUED, next_attempt_at=next_try, claimed_until=None,
+            last_error=error[:100],
+        )
+        deliver_task.using(run_after=next_try).enqueue(email.pk)
+    return "retry"
+
+
+def try_again_now(emails, *, now=None):
+    """Staff's "Try again now": queued and failed emails get a try at once."""
+    from .tasks import deliver as deliver_task
+
+    now = now or timezone.now()
+    count = 0
+    with transaction.atomic():
+        for email in emails.select_for_update().filter(
+            status__in=[Email.Status.QUEUED, Email.Status.FAILED]
+        ).exclude(subject="", body=""):
+            Email.objects.filter(pk=email.pk).update(status=Email.Status.QUEUED,
+                                                     next_attempt_at=now)
+            deliver_task.enqueue(email.pk)
+            count += 1
+    return count
+
+
+def _is_dead(claimed_by):
+    """True when ``claimed_by`` names a process on this machine that no longer runs."""
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def requeue_stalled(*, now=None):
+    """Gives a new task to emails whose worker died while sending them (claim ran out,
+    or its process on this machine is gone) and to queued ones whose task was lost.
+    A worker killed mid-send may have handed its email over already: that one may
+    arrive twice, which beats never. Returns how many were requeued."""
+    from .tasks import deliver as deliver_task
+
+    now = now or timezone.now()
+    count = 0
+    with transaction.atomic():
+        sending = Email.objects.select_for_update().filter(status=Email.Status.SENDING)
+        for email in sending:
+            if email.claimed_until < now or _is_dead(email.claimed_by):
+                Email.objects.filter(pk=email.pk).update(
+                    status=Email.Status.QUEUED, next_attempt_at=now, claimed_until=None)
+                deliver_task.enqueue(email.pk)
+                count += 1
+        lost = Email.objects.filter(status=Email.Status.QUEUED,
+                                    next_attempt_at__lt=now - LOST_AFTER)
+        for email_id in lost.values_list("pk", flat=True):
+            deliver_task.enqueue(email_id)
+            count += 1
+    if count:
+        logger.warning("Requeued %s email(s) left behind by a stopped worker", count)
+    return count
+
+
+def purge(*, now=None):
+    """Sent emails leave after 7 days, failed ones after 30. Returns how many."""
+    now = now or timezone.now()
+    sent = Email.objects.filter(status=Email.Status.SENT, created_at__lt=now - KEEP_SENT)
+    failed = Email.objects.filter(status=Email.Status.FAILED,
+                                  created_at__lt=now - KEEP_FAILED)
+    return sent.delete()[0] + failed.delete()[0]

@@ -1,0 +1,30 @@
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from joinrun.outbox import delivery
+
+# Task rows carry only an email id; kept a while for staff looking into a problem.
+KEEP_TASKS = timedelta(days=7)
+
+
+class Command(BaseCommand):
+    help = ("Every 10 minutes from cron: requeue emails left behind by a stopped worker, "
+            "delete sent emails after 7 days and failed ones after 30, and old task rows.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true")
+
+    def handle(self, *args, dry_run=False, **options):
+        now = timezone.now()
+        if dry_run:
+            self.stdout.write("Dry run: nothing changed.")
+            return
+        requeued = delivery.requeue_stalled(now=now)
+        purged = delivery.purge(now=now)
+        tasks = DBTaskResult.objects.filter(enqueued_at__lt=now - KEEP_TASKS).exclude(
+            status="READY").delete()[0]
+        self.stdout.write(f"Requeued {requeued} email(s), deleted {purged} old email(s) "
+                          f"and {tasks} finished task row(s).")
