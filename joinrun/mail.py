@@ -67,7 +67,7 @@ def send(template, recipients, context=None, *, language=None, headers_for=None)
     with the account if it is erased before it is sent) or bare addresses (in
     ``language``, else the language of the page being answered). ``headers_for(user)``
     adds headers per account (List-Unsubscribe). Call it inside the transaction of the
-    change the email is about.
+    change the email is about. Returns how many emails were queued.
     """
     fallback = language or translation.get_language() or settings.LANGUAGE_CODE
     by_language = {}
@@ -78,6 +78,7 @@ def send(template, recipients, context=None, *, language=None, headers_for=None)
             address, user, lang = recipient.email, recipient, recipient.language or fallback
         if address:
             by_language.setdefault(lang, []).append((address, user))
+    queued = 0
     for lang, people in by_language.items():
         subject, body = render(template, context, lang)
         for address, user in people:
@@ -91,3 +92,5 @@ def send(template, recipients, context=None, *, language=None, headers_for=None)
                 headers.update(headers_for(user))
             delivery.queue(kind=template, to=address, subject=subject, body=body,
                            language=lang, user=user, headers=headers)
+            queued += 1
+    return queued

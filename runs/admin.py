@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import emails
+from . import services
 from .models import Participation, Run
 
 
@@ -78,12 +78,9 @@ class RunAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel the selected runs and email their runners"),
                   permissions=["change"])
     def cancel_runs(self, request, queryset):
-        cancelled = 0
-        for run in queryset:
-            if run.cancel(reason=str(_("Cancelled by join run staff."))):
-                emails.send_cancelled(run, run.runners())
-                cancelled += 1
-        self.message_user(request, _("%(count)s runs cancelled.") % {"count": cancelled})
+        told = services.cancel(list(queryset), reason=str(_("Cancelled by join run staff.")))
+        self.message_user(request, _("%(count)s runs cancelled.") % {"count": len(told.runs)}
+                          + " " + told.summary())
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_counts()

@@ -2,11 +2,15 @@
 must know changed. One function each, one template pair each; each queues its emails in
 the caller's transaction."""
 
+from django.urls import reverse
+
+from accounts.unsubscribe import ORGANISER_MESSAGES, REMINDERS, headers_for, unsubscribe_url
 from joinrun import mail
 
 
 def _send(template, users, context):
-    mail.send(template, _reachable(users), context)
+    """Returns how many were emailed."""
+    return mail.send(template, _reachable(users), context)
 
 
 def _reachable(users):
@@ -22,19 +26,53 @@ def _context(run, **extra):
 
 def send_promoted(participation):
     run = participation.run
-    _send("run_promoted", [participation.runner], _context(run))
+    return _send("run_promoted", [participation.runner], _context(run))
 
 
 def send_moved_back(participation, position):
     run = participation.run
-    _send("run_moved_back", [participation.runner], _context(run, position=position))
+    return _send("run_moved_back", [participation.runner], _context(run, position=position))
 
 
-def send_changed(run, runners, *, time_changed, place_changed):
-    _send("run_changed", runners,
-          _context(run, time_changed=time_changed, place_changed=place_changed))
+def send_changed(run, runners, *, before, time_changed, place_changed, promoted=False,
+                 position=None):
+    """The run's new time or place, with the old one; for a runner it also moved up
+    from the waitlist (``promoted``) or back onto it (``position``), that too."""
+    return _send("run_changed", runners, _context(
+        run, before=before, time_changed=time_changed, place_changed=place_changed,
+        promoted=promoted, position=position))
 
 
-def send_cancelled(run, runners, *, deleted=False):
-    """``deleted``: the run is gone with its organiser's account, so no link to it."""
-    _send("run_cancelled", runners, _context(run, deleted=deleted))
+def send_cancelled(runs, runners, *, deleted=False):
+    """One email listing every cancelled date of ``runs`` (dates of one series, or one
+    run). ``deleted``: the runs are gone with their organiser's account, so no link."""
+    return _send("run_cancelled", runners, _context(runs[0], runs=runs, deleted=deleted))
+
+
+# The two kinds a runner may turn off ("Emails I get"): each carries RFC 8058's one-click
+# unsubscribe headers, and its body links to the page with the button. Sent one account
+# at a time, since the link in the body is that account's own.
+
+def _send_optional(template, users, context, *, kind, wanted):
+    emailed = 0
+    for user in _reachable(u for u in users if getattr(u, wanted)):
+        emailed += mail.send(
+            template, [user], {**context, "unsubscribe_url": unsubscribe_url(user, kind)},
+            headers_for=headers_for(kind))
+    return emailed
+
+
+def send_reminder(run, runners):
+    """The reminder a day before ``run``; returns how many were emailed."""
+    context = _context(
+        run, calendar_url=mail.site_url(reverse("runs:calendar", args=[run.pk])))
+    return _send_optional("run_reminder", runners, context, kind=REMINDERS,
+                          wanted="reminder_emails")
+
+
+def send_organiser_message(run, runners, *, text):
+    """The organiser's ``text`` to ``runners``; returns how many were emailed. The text
+    lives only in the queued emails, which the outbox blanks once sent."""
+    context = _context(run, text=text, organiser_name=run.organiser.display_name)
+    return _send_optional("organiser_message", runners, context, kind=ORGANISER_MESSAGES,
+                          wanted="organiser_emails")

@@ -1,11 +1,8 @@
 """What the runs app keeps about a person: its entries in the personal-data register."""
 
 import copy
-import functools
 
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from joinrun.mail import site_url
@@ -60,13 +57,8 @@ def erase_organised_runs(user):
     for run in Run.objects.filter(organiser=user).upcoming(now):
         runners = [runner for runner in run.runners() if runner.pk != user.pk]
         if not run.is_cancelled and runners:
-            # In the site's language, like the email it goes into.
-            with translation.override(settings.LANGUAGE_CODE):
-                run.cancel_reason = str(_("The organiser closed their account."))
-            # The email goes out only if the whole erasure commits.
-            transaction.on_commit(
-                functools.partial(emails.send_cancelled, copy.copy(run), runners, deleted=True)
-            )
+            # Queued in the erasure's transaction: it goes out only if all of it commits.
+            emails.send_cancelled([copy.copy(run)], runners, deleted=True)
         run.delete()
     Run.objects.filter(organiser=user).update(organiser=None, updated_at=now)
     runs_changed()
@@ -82,7 +74,7 @@ def erase_participations(user):
             participation.delete()
             continue
         for promoted in run.leave(user, now=now):
-            transaction.on_commit(functools.partial(emails.send_promoted, promoted))
+            emails.send_promoted(promoted)
 
 
 def export_strava(user):

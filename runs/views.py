@@ -12,11 +12,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from joinrun.views import render_form
 
-from . import calendar, emails, strava_views
+from . import calendar, reminders, services, strava_views
 from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm
 from .models import ActivityLink, Participation, Run, RunClosed
 from .page_cache import for_signed_out_visitors
@@ -135,11 +136,9 @@ def join(request, run_id):
 def leave(request, run_id):
     run = _get_run(run_id)
     try:
-        promoted = run.leave(request.user)
+        services.leave(run, request.user)
     except RunClosed as closed:
         return _detail_page(request, run.pk, error=str(closed), status=409)
-    for participation in promoted:
-        emails.send_promoted(participation)
     messages.success(request, _("You left the run."))
     return redirect(run)
 
@@ -157,6 +156,7 @@ def run_new(request):
                 run = copy.copy(template)  # a model's copy has its own state
                 run.organiser, run.starts_at, run.series = request.user, starts_at, series
                 run.save()
+                reminders.schedule_reminder(run)
                 runs.append(run)
         if len(runs) == 1:
             messages.success(request, _("Your run is created."))
@@ -185,41 +185,19 @@ def run_edit(request, run_id):
     run, refusal = _open_run_for_organiser(request, run_id)
     if refusal:
         return refusal
-    time_before = _to_the_minute(run.starts_at)
-    place_before = (run.meeting_point, run.latitude, run.longitude)
     form = RunForm(request.POST or None, instance=run)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            # Under the run's lock, so a join cannot slip in between the new capacity
-            # and moving runners to or from the waitlist, and a cancel that committed
-            # while the form was checked is not undone.
-            locked = run._locked()
-            if locked.is_cancelled or locked.has_started():
-                return _open_run_for_organiser(request, run_id)[1]
-            form.save(commit=False)
-            run.save(update_fields=[*RunForm.Meta.fields, "updated_at"])
-            promoted, moved_back = run.apply_capacity()
-        time_changed = _to_the_minute(run.starts_at) != time_before
-        place_changed = (run.meeting_point, run.latitude, run.longitude) != place_before
-        if time_changed or place_changed:
-            emails.send_changed(run, run.runners(), time_changed=time_changed,
-                                place_changed=place_changed)
-        for participation in promoted:
-            emails.send_promoted(participation)
-        for position, participation in enumerate(moved_back, start=1):
-            emails.send_moved_back(participation, position)
-        messages.success(request, _("Your changes are saved."))
+        try:
+            told = services.edit(run, form)
+        except services.RunNotOpen:
+            return _open_run_for_organiser(request, run_id)[1]
+        messages.success(request, " ".join(
+            filter(None, [_("Your changes are saved."), told.summary()])))
         return redirect(run)
     if request.method == "POST":
         run.refresh_from_db()  # undo the invalid values the form applied
     return render_form(request, "runs/run_edit.html", form, run=run,
                       cancel_form=CancelForm())
-
-
-def _to_the_minute(moment):
-    # The form shows minutes; a start saved with seconds (from the admin) is not "moved"
-    # by an edit that keeps the minute.
-    return moment.replace(second=0, microsecond=0)
 
 
 @require_POST
@@ -233,21 +211,13 @@ def cancel(request, run_id):
         return render(request, "runs/run_edit.html",
                       {"form": RunForm(instance=run), "run": run, "cancel_form": form},
                       status=400)
-    now = timezone.now()
     runs = run.rest_of_series() if form.cleaned_data["whole_series"] else [run]
-    cancelled = []
-    with transaction.atomic():
-        for each in runs:
-            if each.cancel(reason=form.cleaned_data["reason"], now=now):
-                cancelled.append((each, each.runners()))
-    for each, runners in cancelled:
-        emails.send_cancelled(each, runners)
-    if len(cancelled) == 1:
-        messages.success(request, _("The run is cancelled; everyone going or waiting has been "
-                                    "emailed."))
-    else:
-        messages.success(request, _("%(count)s runs are cancelled; everyone going or waiting "
-                                    "has been emailed.") % {"count": len(cancelled)})
+    told = services.cancel(runs, reason=form.cleaned_data["reason"])
+    if not told.runs:  # a cancel a moment earlier won
+        return _open_run_for_organiser(request, run_id)[1]
+    cancelled = ngettext("The run is cancelled.", "%(count)s runs are cancelled.",
+                         len(told.runs)) % {"count": len(told.runs)}
+    messages.success(request, f"{cancelled} {told.summary()}")
     return redirect(run)
 
 

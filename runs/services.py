@@ -1,0 +1,135 @@
+"""Changing a run and telling the people it concerns, in one transaction: each function
+makes the change, queues one email per person saying everything that concerns them, and
+returns what happened, so a view only turns the outcome into a message."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import emails
+
+
+class RunNotOpen(Exception):
+    """The run was cancelled or started while the change was being made; str() says
+    which."""
+
+
+@dataclass
+class Told:
+    """Who an action told: for the organiser's confirmation."""
+
+    emailed: int = 0
+    moved_back: int = 0
+    promoted: int = 0
+    runs: list = field(default_factory=list)
+    # False when the change was nothing runners are told about (a new title, say).
+    had_news: bool = True
+
+    def summary(self):
+        """ "5 runners were emailed; 1 moved back to the waitlist." """
+        if not self.had_news:
+            return ""
+        if not self.emailed:
+            return _("Nobody had joined, so nobody was emailed.")
+        parts = [ngettext("%(count)s runner was emailed", "%(count)s runners were emailed",
+                          self.emailed) % {"count": self.emailed}]
+        if self.moved_back:
+            parts.append(ngettext("%(count)s moved back to the waitlist",
+                                  "%(count)s moved back to the waitlist",
+                                  self.moved_back) % {"count": self.moved_back})
+        if self.promoted:
+            parts.append(ngettext("%(count)s moved up from the waitlist",
+                                  "%(count)s moved up from the waitlist",
+                                  self.promoted) % {"count": self.promoted})
+        return "; ".join(parts) + "."
+
+
+def leave(run, user, *, now=None):
+    """``user`` leaves ``run``; whoever moves up from the waitlist is told."""
+    with transaction.atomic():
+        promoted = run.leave(user, now=now)
+        for participation in promoted:
+            emails.send_promoted(participation)
+    return promoted
+
+
+def _to_the_minute(moment):
+    # The form shows minutes; a start saved with seconds (from the admin) is not "moved"
+    # by an edit that keeps the minute.
+    return moment.replace(second=0, microsecond=0)
+
+
+def edit(run, form):
+    """Saves the organiser's ``form`` for ``run``, moves runners to or from the waitlist
+    when the capacity changed, and tells each runner once about all of it."""
+    with transaction.atomic():
+        # Under the run's lock, so a join cannot slip in between the new capacity and
+        # moving runners to or from the waitlist, and a cancel that committed while the
+        # form was checked is not undone.
+        before = locked = run._locked()
+        if locked.is_cancelled:
+            raise RunNotOpen(_("This run is cancelled and can no longer be changed."))
+        if locked.has_started():
+            raise RunNotOpen(_("This run has started and can no longer be changed."))
+        form.save(commit=False)
+        run.save(update_fields=[*form.Meta.fields, "updated_at"])
+        promoted, moved_back = run.apply_capacity()
+        told = _tell_about_edit(run, before, promoted, moved_back)
+    return told
+
+
+def _tell_about_edit(run, before, promoted, moved_back):
+    change = {
+        "time_changed": _to_the_minute(run.starts_at) != _to_the_minute(before.starts_at),
+        "place_changed": (run.meeting_point, run.latitude, run.longitude)
+        != (before.meeting_point, before.latitude, before.longitude),
+        "before": before,
+    }
+    told = Told(moved_back=len(moved_back), promoted=len(promoted))
+    changed = change["time_changed"] or change["place_changed"]
+    moved = {p.runner_id for p in moved_back} | {p.runner_id for p in promoted}
+    if changed:
+        others = [runner for runner in run.runners() if runner.pk not in moved]
+        told.emailed += emails.send_changed(run, others, **change)
+    for participation in promoted:
+        if changed:
+            told.emailed += emails.send_changed(run, [participation.runner], promoted=True,
+                                                **change)
+        else:
+            told.emailed += emails.send_promoted(participation)
+    for position, participation in enumerate(moved_back, start=1):
+        if changed:
+            told.emailed += emails.send_changed(run, [participation.runner],
+                                                position=position, **change)
+        else:
+            told.emailed += emails.send_moved_back(participation, position)
+    told.had_news = changed or bool(moved)
+    return told
+
+
+def cancel(runs, *, reason, now=None):
+    """Cancels each of ``runs`` that is still open; each runner gets one email listing
+    every date of theirs that was cancelled."""
+    now = now or timezone.now()
+    told = Told()
+    with transaction.atomic():
+        people = {}  # runner id -> (runner, [their cancelled runs])
+        for run in runs:
+            if run.cancel(reason=reason, now=now):
+                told.runs.append(run)
+                for runner in run.runners():
+                    people.setdefault(runner.pk, (runner, []))[1].append(run)
+        told.emailed = _send_cancelled(people.values())
+    return told
+
+
+def _send_cancelled(people, *, deleted=False):
+    # Runners with the same cancelled dates get the same email: written once per language.
+    same_dates = {}
+    for runner, runs in people:
+        same_dates.setdefault(tuple(run.pk for run in runs), (runs, []))[1].append(runner)
+    return sum(emails.send_cancelled(runs, runners, deleted=deleted)
+               for runs, runners in same_dates.values())
