@@ -62,13 +62,14 @@ def file_request(request, *, user=None, staff=None):
                 "nothing more was needed to honour your opt-out."))
             request.response_sent_at = now
             request.move_to(Status.COMPLETED, action="completed")
-    emails.send_acknowledgement(request)
-    if request.status == Status.AWAITING_VERIFICATION:
-        emails.send_verification(request, site_url(verify_path(request)))
-    elif request.status == Status.COMPLETED:
-        emails.send_completion(request)
-    else:
-        emails.send_staff_new_request(request)
+        # Queued with the ticket: both are there, or neither.
+        emails.send_acknowledgement(request)
+        if request.status == Status.AWAITING_VERIFICATION:
+            emails.send_verification(request, site_url(verify_path(request)))
+        elif request.status == Status.COMPLETED:
+            emails.send_completion(request)
+        else:
+            emails.send_staff_new_request(request)
     return request
 
 
@@ -102,7 +103,7 @@ def mark_verified(request, *, how, actor=None):
             request.user = get_user_model().objects.filter(
                 email=request.contact_email).first()
         request.move_to(Status.IN_PROGRESS, actor=actor or "requester", action="verified")
-    emails.send_staff_new_request(request)
+        emails.send_staff_new_request(request)
 
 
 # Staff's work
@@ -139,9 +140,10 @@ def build_export(request, *, actor, now=None):
         json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False), encoding="utf-8")
     delete_export_file(request)
     request.export_file, request.export_expires_at = name, now + timedelta(days=EXPORT_DAYS)
-    request.save(update_fields=["export_file", "export_expires_at"])
-    request.log("export_built", actor=actor)
-    emails.send_export_ready(request, site_url(export_path(request)))
+    with transaction.atomic():
+        request.save(update_fields=["export_file", "export_expires_at"])
+        request.log("export_built", actor=actor)
+        emails.send_export_ready(request, site_url(export_path(request)))
 
 
 def export_path(request):
@@ -211,25 +213,29 @@ def extend(request, *, actor, reason, today=None):
     request.extended_until = deadlines.extended_due(received, regime=request.regime)
     request.extension_reason = reason
     request.extension_notified_at = timezone.now()
-    request.save(update_fields=["extended_until", "extension_reason", "extension_notified_at"])
-    request.log("extended", actor=actor)
-    emails.send_extension(request)
+    with transaction.atomic():
+        request.save(update_fields=["extended_until", "extension_reason",
+                                    "extension_notified_at"])
+        request.log("extended", actor=actor)
+        emails.send_extension(request)
 
 
 def refuse(request, *, actor, basis, explanation):
     _require_open(request)
     request.refusal_basis, request.refusal_explanation = basis, explanation
     request.response_sent_at = timezone.now()
-    request.move_to(Status.REFUSED, actor=actor, action="refused")
-    emails.send_refusal(request)
+    with transaction.atomic():
+        request.move_to(Status.REFUSED, actor=actor, action="refused")
+        emails.send_refusal(request)
 
 
 def complete(request, *, actor, reply):
     _require_open(request)
     _require_verified(request)
     request.outcome, request.response_sent_at = reply, timezone.now()
-    request.move_to(Status.COMPLETED, actor=actor, action="completed")
-    emails.send_completion(request)
+    with transaction.atomic():
+        request.move_to(Status.COMPLETED, actor=actor, action="completed")
+        emails.send_completion(request)
 
 
 UNVERIFIED_DAYS = 7
