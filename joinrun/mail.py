@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from joinrun.outbox import delivery
+from joinrun.outbox.models import Email
 
 # Format and bidirectional controls, private-use and surrogate code points: invisible in
 # a form, and an address holding one cannot be encoded for the mail server.
@@ -78,7 +79,7 @@ def send(template, recipients, context=None, *, language=None, headers_for=None)
             address, user, lang = recipient.email, recipient, recipient.language or fallback
         if address:
             by_language.setdefault(lang, []).append((address, user))
-    queued = 0
+    queued = []
     for lang, people in by_language.items():
         subject, body = render(template, context, lang)
         for address, user in people:
@@ -90,7 +91,7 @@ def send(template, recipients, context=None, *, language=None, headers_for=None)
             headers = {"Message-ID": message_id()}
             if headers_for and user is not None:
                 headers.update(headers_for(user))
-            delivery.queue(kind=template, to=address, subject=subject, body=body,
-                           language=lang, user=user, headers=headers)
-            queued += 1
-    return queued
+            queued.append(Email(kind=template, to=address, subject=subject, body=body,
+                                language=lang, user=user, headers=headers))
+    delivery.queue_all(queued)
+    return len(queued)

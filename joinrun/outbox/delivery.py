@@ -47,13 +47,21 @@ def claim_seconds():
 
 def queue(*, kind, to, subject, body, language, user=None, headers=None):
     """Writes one email and its task, in the caller's transaction. Returns the row."""
+    email = Email(kind=kind, to=to, user=user, language=language, subject=subject,
+                  body=body, headers=headers or {})
+    return queue_all([email])[0]
+
+
+def queue_all(emails):
+    """Writes ``emails`` (unsaved ``Email`` rows) and a task for each, in the caller's
+    transaction (or in one of their own): all of them, or none."""
     from .tasks import deliver
 
-    with transaction.atomic():
-        email = Email.objects.create(kind=kind, to=to, user=user, language=language,
-                                     subject=subject, body=body, headers=headers or {})
-        deliver.enqueue(email.pk)
-    return email
+    with transaction.atomic(savepoint=False):
+        emails = Email.objects.bulk_create(emails)
+        for email in emails:
+            deliver.enqueue(email.pk)
+    return emails
 
 
 def fail_unsendable(*, kind, to, language, user=None, error):
@@ -129,12 +137,12 @@ def deliver(email_id, *, now=None):
     except Refused as refusal:
         return _failed(email, str(refusal))
     except (OSError, smtplib.SMTPException) as error:
-        return _retry_later(email, _error_name(error))
+        return _retry_later(email, _error_name(error), now=now)
     except Exception as error:
         # Anything else is this message (it cannot be built), and it never will be.
         return _failed(email, type(error).__name__)
     Email.objects.filter(pk=email.pk).update(
-        status=Email.Status.SENT, sent_at=timezone.now(), claimed_until=None,
+        status=Email.Status.SENT, sent_at=now or timezone.now(), claimed_until=None,
         last_error="", to="", subject="", body="", headers={},
     )
     return "sent"

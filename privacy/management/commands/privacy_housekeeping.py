@@ -49,9 +49,10 @@ class Command(BaseCommand):
                                                     at__date=today).exists()]
         self.say(f"remind staff of {len(due)} data request(s) due soon or overdue")
         if due and not self.dry_run:
-            emails.send_staff_reminder(due, today)
-            for ticket in due:
-                ticket.log("reminder_sent")
+            with transaction.atomic():
+                emails.send_staff_reminder(due, today)
+                for ticket in due:
+                    ticket.log("reminder_sent")
 
     def delete_expired_exports(self, now):
         expired = DataRequest.objects.exclude(export_file="").filter(export_expires_at__lte=now)
