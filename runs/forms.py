@@ -246,3 +246,40 @@ class RunFilterForm(forms.Form):
                 | Q(pace_min__lte=slowest, pace_max__gte=fastest)
             )
         return runs
+
+
+class OrganiserMessageForm(forms.Form):
+    """The organiser's message to a run's runners: plain text, emailed and not kept."""
+
+    GOING = "going"
+    GOING_AND_WAITING = "going_and_waiting"
+    MAX_LENGTH = 2000
+
+    audience = forms.ChoiceField(
+        label=_("To"), widget=forms.RadioSelect, initial=GOING,
+        choices=[(GOING, _("Runners going")),
+                 (GOING_AND_WAITING, _("Runners going and on the waitlist"))],
+    )
+    # The length is checked in clean_text, after line breaks are normalised: a browser
+    # sends each as two characters, and counts it as one.
+    text = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 8, "maxlength": MAX_LENGTH}),
+        help_text=_("Plain text, up to 2,000 characters. Each runner gets their own email "
+                    "with your display name; nobody sees another's address, and we keep "
+                    "no copy once it is sent."),
+        error_messages={"required": _("Write the message you want to send.")},
+    )
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].replace("\r\n", "\n").replace("\r", "\n")
+        # Line breaks and tabs are the only control characters a plain-text email needs.
+        text = "".join(c for c in text if c in "\n\t" or (c >= " " and c != "\x7f"))
+        if not text.strip():
+            raise ValidationError(_("Write the message you want to send."))
+        if len(text) > self.MAX_LENGTH:
+            raise ValidationError(
+                _("Keep the message to 2,000 characters: it has %(count)s."),
+                params={"count": len(text)},
+            )
+        return text

@@ -112,6 +112,9 @@ class Run(models.Model):
                                      editable=False)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The start time whose reminder went out (runs/reminders.py): a second task or the
+    # cron sweep for the same start sends nothing; a moved run's new start gets its own.
+    reminder_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = RunQuerySet.as_manager()
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import emails
+from . import emails, reminders
 
 
 class RunNotOpen(Exception):
@@ -76,6 +76,9 @@ def edit(run, form):
             raise RunNotOpen(_("This run has started and can no longer be changed."))
         form.save(commit=False)
         run.save(update_fields=[*form.Meta.fields, "updated_at"])
+        if run.starts_at != before.starts_at:
+            # Exact times: the queued reminder checks the exact start it was made for.
+            reminders.schedule_reminder(run)
         promoted, moved_back = run.apply_capacity()
         told = _tell_about_edit(run, before, promoted, moved_back)
     return told

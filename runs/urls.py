@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import message_views, views
 
 app_name = "runs"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("runs/<int:run_id>/leave/", views.leave, name="leave"),
     path("runs/<int:run_id>/cancel/", views.cancel, name="cancel"),
     path("runs/<int:run_id>/calendar.ics", views.run_calendar, name="calendar"),
+    path("runs/<int:run_id>/message/", message_views.message_runners, name="message"),
 ]

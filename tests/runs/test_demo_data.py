@@ -57,3 +57,8 @@ def test_demo_runner_ran_a_recent_run_they_can_link_to_strava(db):
     Run.objects.filter(pk=first.pk).update(starts_at=first.starts_at - timedelta(days=14))
     call_command("load_demo_data")
     assert len(ran()) == 2 and link_window_open(ran()[0])
+
+
+def test_demo_accounts_have_confirmed_addresses(db):
+    call_command("load_demo_data")
+    assert not User.objects.filter(email_confirmed_at=None).exists()

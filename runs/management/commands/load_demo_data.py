@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from runs.models import Participation, Run
+from runs.reminders import schedule_reminder
 
 DEMO_PASSWORD = "run-together-demo"
 DEMO_ACCOUNTS = [
@@ -59,12 +60,15 @@ class Command(BaseCommand):
         created = 0
         for email, display_name in DEMO_ACCOUNTS:
             if not User.objects.filter(email=email).exists():
-                User.objects.create_user(email, DEMO_PASSWORD, display_name=display_name)
+                # Demo addresses count as confirmed, so the demo shows run emails.
+                User.objects.create_user(email, DEMO_PASSWORD, display_name=display_name,
+                                         email_confirmed_at=timezone.now())
                 created += 1
         for name in DEMO_RUNNERS:
             email = f"{name.lower()}@demo.join.run"
             if not User.objects.filter(email=email).exists():
-                User.objects.create_user(email, None, display_name=name)
+                User.objects.create_user(email, None, display_name=name,
+                                         email_confirmed_at=timezone.now())
                 created += 1
         return created
 
@@ -108,6 +112,8 @@ class Command(BaseCommand):
         runs[4].join(fellow_runners[5])
         runs[6].join(User.objects.get(email=DEMO_ACCOUNTS[0][0]))
         runs[5].cancel(reason="The stadium is closed for a competition.")
+        for run in runs:
+            schedule_reminder(run)  # as the site does on creating a run
         return len(runs)
 
     def create_past_run(self):
