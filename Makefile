@@ -19,8 +19,9 @@ run: $(STAMP) .env  ## install, migrate, load demo data, serve on http://127.0.0
 test: $(STAMP)  ## the whole test suite (browser tests need Debian's chromium)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)  ## serve 1,000 runs with gunicorn as in production; print speed, queries, bytes
+bench: $(STAMP)  ## serve 1,000 runs with gunicorn as in production; print speed, queries, bytes, email speed
 	$(PY) tests/benchmarks/site_speed.py
+	$(PY) tests/benchmarks/email_speed.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -25,9 +25,6 @@ logger = logging.getLogger(__name__)
 # Pauses before the 2nd, 3rd, … try; the last one repeats until RETRY_FOR has passed.
 RETRY_PAUSES = [timedelta(minutes=m) for m in (1, 5, 15, 60)]
 RETRY_FOR = timedelta(hours=25)  # "at least a day", whatever the last pause
-# A queued email whose try is this overdue has lost its task (a worker died between
-# taking the task and claiming the row): it gets a new one.
-LOST_AFTER = timedelta(minutes=15)
 KEEP_SENT = timedelta(days=7)
 KEEP_FAILED = timedelta(days=30)
 
@@ -231,14 +228,28 @@ def requeue_stalled(*, now=None):
                     status=Email.Status.QUEUED, next_attempt_at=now, claimed_until=None)
                 deliver_task.enqueue(email.pk)
                 count += 1
-        lost = Email.objects.filter(status=Email.Status.QUEUED,
-                                    next_attempt_at__lt=now - LOST_AFTER)
-        for email_id in lost.values_list("pk", flat=True):
-            deliver_task.enqueue(email_id)
-            count += 1
+        # A queued email that is due and that no task waits to send has lost its task:
+        # a worker died between taking the task and claiming the row.
+        waiting = _waited_for()
+        due = Email.objects.filter(status=Email.Status.QUEUED, next_attempt_at__lte=now)
+        for email_id in due.values_list("pk", flat=True):
+            if email_id not in waiting:
+                deliver_task.enqueue(email_id)
+                count += 1
     if count:
         logger.warning("Requeued %s email(s) left behind by a stopped worker", count)
     return count
+
+
+def _waited_for():
+    """Ids of the emails a task waits to deliver (run at once or later)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import deliver as deliver_task
+
+    waiting = DBTaskResult.objects.filter(status="READY", task_path=deliver_task.module_path)
+    return {job["args"][0] for job in waiting.values_list("args_kwargs", flat=True)
+            if job.get("args")}
 
 
 def purge(*, now=None):
