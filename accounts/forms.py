@@ -1,12 +1,14 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth import forms as auth_forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from joinrun import personal_data
+from joinrun.mail import validate_deliverable
 
-from .models import DUPLICATE_EMAIL, User, normalize_email
+from .models import User, normalize_email
 
 PASSWORD_MAX_LENGTH = 1024
 EMAIL_HELP = _(
@@ -20,11 +22,19 @@ PASSWORD_HELP = _("To keep your account yours. At least 8 characters, not a comm
 
 
 class EmailField(forms.EmailField):
+    """Every email field of the site (also privacy's request form): lower-case, and only
+    an address we can really send to."""
+
+    default_validators = [*forms.EmailField.default_validators, validate_deliverable]
+
     def to_python(self, value):
         return normalize_email(super().to_python(value)) or ""
 
 
-class SignupForm(forms.ModelForm):
+class SignupForm(forms.Form):
+    """Checks the fields, but never whether the email has an account: the page answers
+    the same either way (the view emails that account's owner instead)."""
+
     email = EmailField(label=_("Email"), max_length=254, help_text=EMAIL_HELP)
     display_name = forms.CharField(
         label=_("Display name"), max_length=50, help_text=DISPLAY_NAME_HELP
@@ -37,33 +47,24 @@ class SignupForm(forms.ModelForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    class Meta:
-        model = User
-        fields = ["email", "display_name"]
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(
-                _("An account with this email already exists. Log in, or reset your password."),
-                code="duplicate_email",
-            )
-        return email
-
-    def _post_clean(self):
-        super()._post_clean()
-        password = self.cleaned_data.get("password")
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
         if password:
             try:
-                password_validation.validate_password(password, self.instance)
+                # The unsaved account, so "too similar to the email" can be checked.
+                password_validation.validate_password(password, self.new_user(language=None))
             except forms.ValidationError as error:
                 self.add_error("password", error)
+        return cleaned
 
-    def save(self, commit=True):
-        user = super().save(commit=False)
-        user.set_password(self.cleaned_data["password"])
-        if commit:
-            user.save()
+    def new_user(self, *, language):
+        """The unsaved account the form describes, its address not yet confirmed."""
+        user = User(email=self.cleaned_data.get("email"),
+                    display_name=self.cleaned_data.get("display_name", ""),
+                    language=language or User._meta.get_field("language").default)
+        if self.cleaned_data.get("password"):
+            user.set_password(self.cleaned_data["password"])
         return user
 
 
@@ -118,14 +119,18 @@ class CurrentPasswordMixin:
 
     def clean_current_password(self):
         password = self.cleaned_data["current_password"]
-        if not self.instance.check_password(password):
+        if not self.user.check_password(password):
             raise forms.ValidationError(
                 _("That is not your current password."), code="password_incorrect"
             )
         return password
 
 
-class EmailChangeForm(CurrentPasswordMixin, forms.ModelForm):
+class EmailChangeForm(CurrentPasswordMixin, forms.Form):
+    """A new address (or a first one, for an account made with Strava). Nothing is saved:
+    the view emails a link to the address, and the account switches to it when the link
+    is opened. Whether another account has the address is not said here either."""
+
     email = EmailField(label=_("Email"), max_length=254, help_text=EMAIL_HELP)
     current_password = forms.CharField(
         label=_("Current password"),
@@ -135,21 +140,43 @@ class EmailChangeForm(CurrentPasswordMixin, forms.ModelForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    class Meta:
-        model = User
-        fields = ["email"]
-
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.instance.has_usable_password():
+        self.user = user
+        self.fields["email"].initial = user.email
+        if not user.has_usable_password():
             # An account made with "Sign in with Strava" has no password to ask for yet.
             del self.fields["current_password"]
 
     def clean_email(self):
         email = self.cleaned_data["email"]
-        if User.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(DUPLICATE_EMAIL, code="duplicate_email")
+        # The same address again, not yet confirmed, simply gets a fresh link.
+        if email == self.user.email and self.user.email_confirmed:
+            raise forms.ValidationError(_("This is already your email."), code="unchanged")
         return email
+
+
+class EmailSettingsForm(forms.ModelForm):
+    """ "Emails I get": the two kinds a runner may turn off, and the language of the
+    site's pages and emails for them."""
+
+    reminder_emails = forms.BooleanField(
+        label=_("Reminders"), required=False,
+        help_text=_("An email about a day before each run you are going to: when, where, "
+                    "and how to give your place to the next runner."),
+    )
+    organiser_emails = forms.BooleanField(
+        label=_("Messages from organisers"), required=False,
+        help_text=_("What the organiser of a run you joined writes to its runners."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=settings.LANGUAGES,
+        help_text=_("The language of join run's pages and emails for you."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["reminder_emails", "organiser_emails", "language"]
 
 
 def _bound_password_fields(form):

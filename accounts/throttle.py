@@ -80,3 +80,37 @@ def may_send_reset_email(request, email, *, now=None) -> bool:
     client_within = _reset_limiter("reset-client").hit(client_key(request), now=now)
     email_within = _reset_limiter("reset-email").hit(email, now=now)
     return client_within and email_within
+
+
+# Signing up: every submitted sign-up sends an email (a confirmation link, or a note to
+# the owner of an address that has an account), so one client gets as many as it gets
+# login attempts. An address that already has an account gets at most a few notes.
+ADDRESS_IN_USE_NOTES_PER_WINDOW = 3
+# Confirmation links one account may ask for ("Send the link again", new addresses).
+CONFIRMATION_LINKS_PER_HOUR = 3
+
+
+def signup_blocked_until(request, *, now=None) -> datetime | None:
+    return _until(_limiter("signup-client").exceeded(client_key(request), now=now))
+
+
+def record_signup(request, *, now=None) -> None:
+    _limiter("signup-client").record(client_key(request), now=now)
+
+
+def may_send_address_in_use(email, *, now=None) -> bool:
+    limiter = Limiter("address-in-use", limit=ADDRESS_IN_USE_NOTES_PER_WINDOW,
+                      window=settings.PASSWORD_RESET_RATE_WINDOW)
+    return limiter.hit(email, now=now)
+
+
+def _confirmation_limiter():
+    return Limiter("confirmation-link", limit=CONFIRMATION_LINKS_PER_HOUR, window=60 * 60)
+
+
+def confirmation_link_blocked_until(user, *, now=None) -> datetime | None:
+    return _until(_confirmation_limiter().exceeded(str(user.pk), now=now))
+
+
+def record_confirmation_link(user, *, now=None) -> None:
+    _confirmation_limiter().record(str(user.pk), now=now)

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import confirm_views, unsubscribe, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("confirm/", confirm_views.confirm_email, name="confirm_email"),
+    path("confirm/resend/", confirm_views.resend_confirmation, name="resend_confirmation"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password-reset/", views.password_reset, name="password_reset"),
@@ -16,4 +19,5 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("export/", views.export, name="export"),
     path("delete/", views.delete, name="delete"),
+    path("unsubscribe/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

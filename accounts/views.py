@@ -1,4 +1,5 @@
 import json
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -24,18 +25,20 @@ from django.views.decorators.http import require_POST
 from joinrun import personal_data
 from joinrun.views import next_url, render_form, too_many
 
-from . import emails, throttle
+from . import emails, throttle, tokens, unproven_connections
+from .confirm_views import LINKS_PAUSED
 from .forms import (
     DeleteAccountForm,
     DisplayNameForm,
     EmailChangeForm,
+    EmailSettingsForm,
     LoginForm,
     PasswordChangeForm,
     PasswordResetForm,
     SetPasswordForm,
     SignupForm,
 )
-from .models import DUPLICATE_EMAIL, Session, User, normalize_email
+from .models import Session, User, normalize_email
 
 REMEMBER_ME_SECONDS = settings.SESSION_COOKIE_AGE
 LOGIN_PAUSED = gettext_lazy("To protect your account, logging in from here is paused.")
@@ -43,6 +46,7 @@ PASSWORD_CHECKS_PAUSED = gettext_lazy(
     "Your password was entered wrongly too often, so changes that need it are paused."
 )
 RESETS_PAUSED = gettext_lazy("Too many reset links were asked for from here.")
+SIGNUPS_PAUSED = gettext_lazy("Too many sign-ups came from here.")
 
 
 def _go_on(request, default="runs:home"):
@@ -51,17 +55,6 @@ def _go_on(request, default="runs:home"):
 
 def _too_many(request, until, message):
     return too_many(request, "accounts/too_many.html", until, message=message)
-
-
-def _save_unless_email_taken(form):
-    """Saves the form; a twin request that took the email a moment earlier gets the same
-    message as the form's own check instead of a database error."""
-    try:
-        with transaction.atomic():
-            return form.save()
-    except IntegrityError:
-        form.add_error("email", DUPLICATE_EMAIL)
-        return None
 
 
 def _posted(request):
@@ -75,15 +68,56 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:profile")
     form = SignupForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        user = _save_unless_email_taken(form)
-        if user:
-            login(request, user)  # a browser session: "Remember me" is a login choice
-            messages.success(
-                request, _("Welcome to join run, %(name)s!") % {"name": user.display_name}
-            )
-            return _go_on(request)
+    if request.method == "POST":
+        blocked_until = throttle.signup_blocked_until(request)
+        if blocked_until:
+            return _too_many(request, blocked_until, SIGNUPS_PAUSED)
+        if form.is_valid():
+            throttle.record_signup(request)
+            user = _sign_up(form, language=_page_language())
+            if user:
+                # A browser session ("Remember me" is a login choice), not yet confirmed.
+                login(request, user)
+                messages.success(request, _("Welcome to join run, %(name)s!")
+                                 % {"name": user.display_name})
+            # The same page whether or not the address had an account: only its owner's
+            # inbox tells. The existing account is never signed in from here.
+            sent = reverse("accounts:signup_sent")
+            back_to = next_url(request)
+            return redirect(f"{sent}?{urlencode({'next': back_to})}" if back_to else sent)
     return render_form(request, "accounts/signup.html", form, next=next_url(request))
+
+
+def _page_language():
+    """The language the sign-up page was shown in: the new account's language."""
+    try:
+        return translation.get_supported_language_variant(translation.get_language())
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _sign_up(form, *, language):
+    """The new account, with its confirmation link queued; None when the address has an
+    account already (also one made a moment ago by a twin request): its owner is told."""
+    email = form.cleaned_data["email"]
+    try:
+        with transaction.atomic():
+            if not User.objects.filter(email=email).exists():
+                user = form.new_user(language=language)
+                user.save()
+                emails.send_confirmation(user)
+                return user
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        existing = User.objects.filter(email=email).first()
+        if existing and existing.is_active and throttle.may_send_address_in_use(email):
+            emails.send_address_in_use(existing)
+    return None
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html", {"next": next_url(request)})
 
 
 @sensitive_post_parameters("password")
@@ -138,7 +172,8 @@ def password_reset(request):
                 token = default_token_generator.make_token(user)
                 path = reverse("accounts:password_reset_confirm")
                 emails.send_password_reset(
-                    user, f"{settings.SITE_URL}{path}?uid={uid}&token={token}"
+                    user, f"{settings.SITE_URL}{path}?uid={uid}&token={token}",
+                    disconnects_strava=unproven_connections.unproven_strava(user) is not None,
                 )
             # The same answer whether or not an account exists, so the page cannot be
             # used to find out who has one.
@@ -174,8 +209,15 @@ def password_reset_confirm(request):
             form.save()
             # Whoever had the old password is signed out everywhere.
             Session.objects.filter(user=user).delete()
+            if user.email_confirmed_at is None:  # the emailed link proved the mailbox
+                user.email_confirmed_at = timezone.now()
+                user.save(update_fields=["email_confirmed_at"])
+        # After the new password is saved (so the account no longer signs in only with
+        # Strava), and outside the transaction: it may call Strava.
+        unproven_connections.disconnect_unproven_strava(user)
         return redirect("accounts:password_reset_complete")
-    return render_form(request, "accounts/password_reset_confirm.html", form)
+    return render_form(request, "accounts/password_reset_confirm.html", form, disconnects_strava=(
+        unproven_connections.unproven_strava(user) is not None))
 
 
 def password_reset_complete(request):
@@ -184,18 +226,21 @@ def password_reset_complete(request):
 
 PROFILE_FORMS = {
     "display_name": lambda request, data: DisplayNameForm(data, instance=request.user),
-    "email": lambda request, data: EmailChangeForm(data, instance=request.user),
+    "email": lambda request, data: EmailChangeForm(data, user=request.user),
     # An account made with "Sign in with Strava" sets its first password without an old one.
     "password": lambda request, data: (
         PasswordChangeForm if request.user.has_usable_password() else SetPasswordForm
     )(request.user, data),
+    "emails": lambda request, data: EmailSettingsForm(data, instance=request.user),
 }
 PROFILE_SAVED = {
     "display_name": gettext_lazy("Your display name is saved."),
-    "email": gettext_lazy("Your email is saved."),
     "password": gettext_lazy("Your password is changed. Other browsers signed in to your account "
                   "have been signed out."),
+    "emails": gettext_lazy("Your email settings are saved."),
 }
+EMAIL_LINK_SENT = gettext_lazy("We sent a link to %(email)s. Your email changes to it when you "
+                               "open the link (within %(days)s days).")
 
 
 # The profile forms that ask for the current password, and the field that holds it.
@@ -204,7 +249,10 @@ PASSWORD_CHECKED = {"email": "current_password", "password": "old_password"}
 
 def _save_profile_form(request, which, form):
     if which == "email":
-        return _save_unless_email_taken(form) is not None
+        _request_email_change(request.user, form.cleaned_data["email"])
+        messages.success(request, EMAIL_LINK_SENT % {
+            "email": form.cleaned_data["email"], "days": tokens.CONFIRM_MAX_AGE.days})
+        return
     with transaction.atomic():
         form.save()
         if which == "password":
@@ -212,7 +260,39 @@ def _save_profile_form(request, which, form):
             Session.objects.filter(user=request.user).exclude(
                 session_key=request.session.session_key
             ).delete()
-    return True
+    messages.success(request, PROFILE_SAVED[which])
+
+
+def _request_email_change(user, email):
+    """Emails the link to the new address; the account keeps its address until the link
+    is opened. An address another account has gets its owner a note instead, so this
+    page cannot be used to find out who has an account (the requester sees the same)."""
+    with transaction.atomic():
+        owner = User.objects.filter(email=email).exclude(pk=user.pk).first()
+        if owner is None:
+            emails.send_confirmation(user, email)
+        elif owner.is_active and throttle.may_send_address_in_use(email):
+            emails.send_address_in_use(owner)
+        if user.email_confirmed:
+            # Told now, while its owner can still stop it. An address never confirmed
+            # (a typo, perhaps) was never shown to be theirs, so it is told nothing.
+            emails.send_email_changed(user.email, user)
+    throttle.record_confirmation_link(user)
+
+
+def _profile_pause(request, which):
+    """The 429 for a form whose limit is reached, or None."""
+    blocked_until = None
+    if which == "email":
+        blocked_until = throttle.confirmation_link_blocked_until(request.user)
+        if blocked_until:
+            return too_many(request, "accounts/too_many.html", blocked_until,
+                            message=LINKS_PAUSED, about_links=True)
+    if which in PASSWORD_CHECKED and request.user.has_usable_password():
+        blocked_until = throttle.password_check_blocked_until(request.user)
+        if blocked_until:
+            return _too_many(request, blocked_until, PASSWORD_CHECKS_PAUSED)
+    return None
 
 
 @sensitive_post_parameters("current_password", "old_password", "new_password1", "new_password2")
@@ -225,29 +305,21 @@ def profile(request):
         which = request.POST.get("form")
         if which not in PROFILE_FORMS:
             return render(request, "400.html", status=400)
-        if which in PASSWORD_CHECKED and request.user.has_usable_password():
-            blocked_until = throttle.password_check_blocked_until(request.user)
-            if blocked_until:
-                return _too_many(request, blocked_until, PASSWORD_CHECKS_PAUSED)
-        old_email = request.user.email
+        paused = _profile_pause(request, which)
+        if paused:
+            return paused
         form = forms[which] = PROFILE_FORMS[which](request, request.POST)
-        if form.is_valid() and _save_profile_form(request, which, form):
-            if which == "email" and old_email and old_email != request.user.email:
-                # Tell the old address, so a hijacked session cannot move the account quietly.
-                emails.send_email_changed(old_email, request.user)
-            messages.success(request, PROFILE_SAVED[which])
+        if form.is_valid():
+            _save_profile_form(request, which, form)
             return redirect("accounts:profile")
         if which in PASSWORD_CHECKED and form.has_error(
             PASSWORD_CHECKED[which], "password_incorrect"
         ):
             throttle.record_failed_password_check(request.user)
         status = 400
-        request.user.refresh_from_db()  # undo the invalid values the ModelForm applied
-    context = {
-        "display_name_form": forms["display_name"],
-        "email_form": forms["email"],
-        "password_form": forms["password"],
-    }
+        request.user.refresh_from_db()  # undo the invalid values a ModelForm applied
+    context = {f"{name}_form": form for name, form in forms.items()}
+    context["confirm_days"] = tokens.CONFIRM_MAX_AGE.days
     return render(request, "accounts/profile.html", context, status=status)
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from joinrun.client_address import client_key
 from joinrun.ratelimit import Limiter
@@ -67,22 +67,29 @@ def request_status(request, reference):
     return render(request, "privacy/request_status.html", {"ticket": ticket, "events": events})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @never_cache
 def verify_request(request, reference):
+    """The emailed link opens a page whose button verifies: a POST, so a mail scanner
+    that opens links verifies nothing."""
     ticket = DataRequest.objects.filter(reference=reference[:20]).first()
+    data = request.POST if request.method == "POST" else request.GET
+    token = data.get("token", "")[:200]
     try:
         if ticket is None:
             raise signing.BadSignature("no such ticket")
-        services.check_verification_token(ticket.reference, request.GET.get("token", "")[:200])
+        services.check_verification_token(ticket.reference, token)
     except signing.SignatureExpired:
         return render(request, "privacy/verify_failed.html", {"expired": True}, status=400)
     except signing.BadSignature:
         return render(request, "privacy/verify_failed.html", {"expired": False}, status=400)
-    if ticket.status == Status.AWAITING_VERIFICATION:  # a second click changes nothing
-        # NotPossible: the twin click verified it a moment ago.
-        with contextlib.suppress(services.NotPossible):
-            services.mark_verified(ticket, how=Verification.EMAIL_LINK)
+    if ticket.status != Status.AWAITING_VERIFICATION:  # a second click changes nothing
+        return redirect(ticket.get_absolute_url())
+    if request.method == "GET":
+        return render(request, "privacy/verify_confirm.html", {"ticket": ticket, "token": token})
+    # NotPossible: the twin click verified it a moment ago.
+    with contextlib.suppress(services.NotPossible):
+        services.mark_verified(ticket, how=Verification.EMAIL_LINK)
     return redirect(ticket.get_absolute_url())
 
 

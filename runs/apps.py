@@ -21,6 +21,14 @@ class RunsConfig(AppConfig):
             personal_data.register(section)
         checks.register(check_strava_settings)
 
+        from accounts import unproven_connections
+
+        from . import strava
+
+        # A password reset ends a Strava connection made before the address was confirmed;
+        # accounts cannot import runs, so runs hands it the way to end one.
+        unproven_connections.register(strava.disconnect)
+
         # Signals, not calls in each view, because runs also change in the admin and by
         # cascades when an account is deleted. QuerySet.update() sends none: the few
         # places that use it call runs_changed() themselves.

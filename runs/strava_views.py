@@ -49,11 +49,25 @@ def _connect_url(back_to, *, force=False):
     return f"{reverse('strava:connect')}?{urlencode(query)}"
 
 
+def _needs_confirmed_email(request):
+    """The refusal for a signed-in account whose address is not confirmed yet, or None.
+
+    Someone could sign up with another person's address and link their own Strava to it;
+    accounts without an email (made by "Sign in with Strava") are not refused."""
+    user = request.user
+    if user.is_authenticated and user.email and not user.email_confirmed:
+        return render(request, "strava/needs_confirmed_email.html", status=403)
+    return None
+
+
 @require_GET
 @never_cache
 def connect(request):
     """Sends the browser to Strava's consent page, with a single-use state."""
     _require_strava()
+    refused = _needs_confirmed_email(request)
+    if refused:
+        return refused
     state = secrets.token_urlsafe(32)
     request.session[PENDING_KEY] = {"state": state, "next": next_url(request)}
     return redirect(client.authorize_url(
@@ -72,6 +86,9 @@ def callback(request):
     state = request.GET.get("state", "")
     if not pending or not state or not constant_time_compare(state, pending["state"]):
         return render(request, "strava/bad_state.html", status=400)
+    refused = _needs_confirmed_email(request)
+    if refused:  # a connect begun before the account's address changed
+        return refused
     default = "runs:mine" if request.user.is_authenticated else "runs:home"
     back_to = pending["next"] or reverse(default)
     if request.GET.get("error"):

@@ -125,3 +125,18 @@ def test_a_mail_server_that_is_down_still_gives_the_same_page(client, runner, se
     settings.EMAIL_BACKEND = "tests.fakes.broken_mail.EmailBackend"
     response = ask_for_reset(client)
     assert response["Location"] == "/accounts/password-reset/sent/"
+
+
+def test_an_address_we_cannot_send_to_is_refused_next_to_the_field(client, db):
+    response = ask_for_reset(client, "w@ex\u202eample.com")
+    assert response.status_code == 400
+    assert "We cannot send email to this address" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_the_reset_email_is_in_the_accounts_language(client, runner):
+    runner.language = "sl"
+    runner.save()
+    ask_for_reset(client)  # the page is English; the email follows the account
+    (message,) = mail.outbox
+    assert message.extra_headers["Content-Language"] == "sl"

@@ -1,15 +1,17 @@
+from django.core import mail
 from django.test import Client
 
 from accounts.models import User
 from tests.conftest import PASSWORD
 
 SIGNUP = "/accounts/signup/"
+SENT = "/accounts/signup/sent/"
 
 
-def signup(client, **overrides):
-    data = {"email": "new@example.com", "display_name": "Nina", "password": PASSWORD}
-    data.update(overrides)
-    return client.post(SIGNUP, data)
+def signup(client, *, email="new@example.com", display_name="Nina", password=PASSWORD,
+           **headers):
+    data = {"email": email, "display_name": display_name, "password": password}
+    return client.post(SIGNUP, data, **headers)
 
 
 def test_signup_form_says_why_each_field_is_asked(client, db):
@@ -21,31 +23,70 @@ def test_signup_form_says_why_each_field_is_asked(client, db):
         assert f">{label}</label>" in page
 
 
-def test_signup_creates_account_and_signs_in(client, db):
+def test_signup_creates_an_unconfirmed_account_and_signs_in(client, db):
     response = signup(client, email="  Nina@Example.COM ")
     assert response.status_code == 302
+    assert response["Location"] == SENT
     user = User.objects.get()
     assert user.email == "nina@example.com"
     assert user.display_name == "Nina"
     assert user.check_password(PASSWORD)
+    assert user.email_confirmed_at is None and not user.email_confirmed
     assert client.get("/accounts/profile/").status_code == 200
     assert "sessionid" in response.cookies
 
 
-def test_signup_returns_to_next_page(client, db):
+def test_signup_says_check_your_email_and_sends_the_link(client, db):
+    response = signup(client)
+    page = client.get(response["Location"]).content.decode()
+    assert "Check your email" in page
+    (message,) = mail.outbox
+    assert message.to == ["new@example.com"]
+    assert "/accounts/confirm/?token=" in message.body
+    assert "3 days" in message.body
+
+
+def test_signup_offers_the_way_back_to_next_page(client, db):
     response = client.post(
         SIGNUP,
         {"email": "a@example.com", "display_name": "A", "password": PASSWORD, "next": "/runs/"},
     )
-    assert response["Location"] == "/runs/"
+    assert response["Location"] == f"{SENT}?next=%2Fruns%2F"
+    assert 'href="/runs/"' in client.get(response["Location"]).content.decode()
 
 
-def test_duplicate_email_in_other_case_is_refused(client, runner):
-    response = signup(client, email="RUNNER@example.com")
-    assert response.status_code == 400
-    assert "An account with this email already exists" in response.content.decode()
+def test_an_address_with_an_account_gets_the_same_answer_and_its_owner_a_note(client, runner):
+    response = signup(client, email="RUNNER@example.com", display_name="Someone")
+    assert response.status_code == 302
+    assert response["Location"] == SENT
     assert User.objects.count() == 1
+    # Nobody is signed in: not the existing account, and no new one.
     assert "sessionid" not in response.cookies
+    assert client.get("/accounts/profile/").status_code == 302
+    (note,) = mail.outbox
+    assert note.to == ["runner@example.com"]
+    assert "Hello Ana" in note.body
+    assert "already belongs to your account" in note.body
+    assert "/accounts/password-reset/" in note.body
+    assert "/accounts/confirm/" not in note.body
+
+
+def test_the_owner_of_an_address_gets_only_a_few_notes(client, runner):
+    for n in range(6):
+        signup(client, email="runner@example.com", REMOTE_ADDR=f"192.0.2.{n}")
+    assert len(mail.outbox) == 3
+
+
+def test_the_new_account_gets_the_language_of_the_page(client, db):
+    signup(client, HTTP_ACCEPT_LANGUAGE="sl")
+    assert User.objects.get().language == "sl"
+    (message,) = mail.outbox
+    assert message.extra_headers["Content-Language"] == "sl"
+
+
+def test_an_english_page_makes_an_english_account(client, db):
+    signup(client, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert User.objects.get().language == "en"
 
 
 def test_weak_password_is_refused_with_reason(client, db):
@@ -101,18 +142,63 @@ def test_next_that_is_not_a_path_does_not_break_sign_up(client, db):
     response = client.post(
         SIGNUP, {"email": "a@example.com", "display_name": "A", "password": PASSWORD, "next": "foo"}
     )
-    assert response["Location"] == "/"
+    assert response["Location"] == SENT
 
 
-def test_an_email_taken_a_moment_earlier_gets_the_message(client, db, monkeypatch):
-    from accounts.forms import SignupForm
-
-    # Two sign-ups racing: this form's checks ran before the twin was saved.
-    monkeypatch.setattr(SignupForm, "clean_email", lambda form: form.cleaned_data["email"])
-    monkeypatch.setattr(SignupForm, "validate_unique", lambda form: None)
-    monkeypatch.setattr(User, "validate_constraints", lambda user, exclude=None: None)
+def test_an_email_taken_a_moment_earlier_is_treated_as_taken(client, db, monkeypatch):
+    # Two sign-ups racing: this one's check ran before the twin was saved.
     User.objects.create_user("twin@example.com", PASSWORD, display_name="First")
+    real_filter = User.objects.filter
+    looked = []
+
+    def not_yet_saved(*args, **kwargs):
+        rows = real_filter(*args, **kwargs)
+        if kwargs.get("email") == "twin@example.com" and not looked:
+            looked.append(True)
+            return rows.none()
+        return rows
+
+    monkeypatch.setattr(User.objects, "filter", not_yet_saved)
     response = signup(client, email="twin@example.com")
-    assert response.status_code == 400
-    assert "Another account already uses this email" in response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == SENT
     assert User.objects.count() == 1
+    assert "sessionid" not in response.cookies
+    (note,) = mail.outbox
+    assert note.to == ["twin@example.com"]
+    assert "already belongs to your account" in note.body
+
+
+def test_sign_ups_from_one_client_are_paused(client, db):
+    for n in range(10):
+        response = Client().post(SIGNUP, {"email": f"n{n}@example.com", "display_name": "N",
+                                          "password": PASSWORD}, REMOTE_ADDR="198.51.100.7")
+        assert response.status_code == 302
+    response = client.post(SIGNUP, {"email": "last@example.com", "display_name": "L",
+                                    "password": PASSWORD}, REMOTE_ADDR="198.51.100.7")
+    assert response.status_code == 429
+    assert "Too many sign-ups came from here" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+    assert not User.objects.filter(email="last@example.com").exists()
+    # Another network is not held up.
+    response = client.post(SIGNUP, {"email": "other@example.com", "display_name": "O",
+                                    "password": PASSWORD}, REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 302
+
+
+def test_addresses_we_cannot_send_to_are_refused_next_to_the_field(client, db):
+    for address in ("w@ex\u202eample.com", "a@b\u200e.com", "a@\ue000x.com"):
+        response = signup(client, email=address)
+        assert response.status_code == 400
+        assert "We cannot send email to this address" in response.content.decode()
+    assert not User.objects.exists()
+    assert not mail.outbox
+
+
+def test_the_owner_of_a_strava_account_is_told_how_to_get_in(client, db):
+    User.objects.create_user("maja@example.com", None, display_name="Maja")
+    signup(client, email="maja@example.com")
+    (note,) = mail.outbox
+    assert "Sign in with Strava here" in note.body
+    assert "/accounts/login/" in note.body
+    assert "/accounts/password-reset/" not in note.body

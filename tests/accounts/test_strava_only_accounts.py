@@ -2,10 +2,12 @@
 them on the profile page, after which they can log in with them like anyone else."""
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from accounts.models import User
 from runs.models import StravaConnection
+from tests.accounts.test_profile import confirm_link, press_confirm
 from tests.runs.test_strava_connect import connect_through_strava
 
 PROFILE = "/accounts/profile/"
@@ -22,6 +24,13 @@ def strava_only(client, fake_strava, db):
 
 def add_email(client, email="maja@example.com"):
     return client.post(PROFILE, {"form": "email", "email": email})
+
+
+def add_and_confirm_email(client, email="maja@example.com"):
+    mail.outbox.clear()
+    assert add_email(client, email).status_code == 302
+    (message,) = mail.outbox
+    assert press_confirm(client, confirm_link(message)).status_code == 302
 
 
 def set_first_password(client, password=NEW_PASSWORD):
@@ -43,19 +52,28 @@ def test_strava_only_account_adds_an_email_without_a_password(strava_only):
     client, user = strava_only
     response = add_email(client, "Maja@Example.com")
     assert response.status_code == 302
-    assert "Your email is saved" in client.get(PROFILE).content.decode()
+    assert "We sent a link to maja@example.com" in client.get(PROFILE).content.decode()
+    user.refresh_from_db()
+    assert user.email is None  # until the link is confirmed
+    (message,) = mail.outbox  # nobody else to tell: there was no address before
+    assert message.to == ["maja@example.com"]
+
+    press_confirm(client, confirm_link(message))
     user.refresh_from_db()
     assert user.email == "maja@example.com"
+    assert user.email_confirmed
     assert not user.has_usable_password()
 
 
 def test_strava_only_account_cannot_take_an_email_in_use(strava_only, runner):
     client, user = strava_only
     response = add_email(client, "RUNNER@example.com")
-    assert response.status_code == 400
-    assert "Another account already uses this email" in response.content.decode()
+    assert response.status_code == 302
     user.refresh_from_db()
     assert user.email is None
+    (note,) = mail.outbox
+    assert note.to == ["runner@example.com"]
+    assert "already belongs to your account" in note.body
 
 
 def test_strava_only_account_sets_a_first_password_and_stays_signed_in(strava_only):
@@ -78,7 +96,7 @@ def test_first_password_must_be_typed_twice_alike(strava_only):
 
 def test_after_adding_email_and_password_the_runner_logs_in_with_them(strava_only):
     client, _user = strava_only
-    assert add_email(client).status_code == 302
+    add_and_confirm_email(client)
     assert set_first_password(client).status_code == 302
 
     browser = Client()
@@ -93,7 +111,7 @@ def test_after_adding_email_and_password_the_runner_may_disconnect_strava(
 ):
     client, user = strava_only
     assert client.post("/strava/disconnect/").status_code == 409
-    add_email(client)
+    add_and_confirm_email(client)
     set_first_password(client)
 
     response = client.post("/strava/disconnect/")

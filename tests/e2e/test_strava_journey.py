@@ -3,9 +3,11 @@
 disconnect, and see the link gone. The site reaches the fake only through its Strava URLs,
 as it would reach Strava."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from runs.models import Run, StravaConnection
@@ -72,10 +74,16 @@ def test_runner_signs_in_with_strava_links_an_activity_and_disconnects(page, str
     expect(page.get_by_text("To disconnect it, first add an email and a password")
            ).to_be_visible()
     expect(page.get_by_role("button", name="Disconnect Strava")).to_have_count(0)
-    email_form = page.locator("form", has=page.get_by_role("button", name="Save email"))
+    email_form = page.locator("form", has=page.get_by_role("button", name="Save email",
+                                                           exact=True))
     email_form.get_by_label("Email").fill("zala@example.com")
-    email_form.get_by_role("button", name="Save email").click()
-    expect(page.get_by_text("Your email is saved.")).to_be_visible()
+    email_form.get_by_role("button", name="Save email", exact=True).click()
+    expect(page.get_by_text("We sent a link to zala@example.com.")).to_be_visible()
+    # The address counts once its owner confirms it from the emailed link.
+    (confirmation,) = [m for m in mail.outbox if m.to == ["zala@example.com"]]
+    page.goto(re.search(r"http://\S+/accounts/confirm/\?token=\S+", confirmation.body)[0])
+    page.get_by_role("button", name="Confirm my email").click()
+    expect(page.get_by_text("Your email zala@example.com is confirmed.")).to_be_visible()
     password_form = page.locator("form", has=page.get_by_role("button",
                                                               name="Set a password"))
     password_form.get_by_label("New password", exact=True).fill(NEW_PASSWORD)

@@ -238,3 +238,12 @@ def test_an_opt_out_is_acknowledged_and_answered_that_we_sell_nothing(client, db
     assert ticket.reference in completion.subject
     assert "does not sell or share personal information" in completion.body
     assert "/verify/" not in acknowledgement.body + completion.body
+
+
+def test_an_address_we_cannot_send_to_is_refused_next_to_the_field(client, db):
+    for address in ("w@ex\u202eample.com", "a@b\u200e.com"):
+        response = file_request(client, contact_email=address)
+        assert response.status_code == 400
+        assert "We cannot send email to this address" in response.content.decode()
+    assert not DataRequest.objects.exists()
+    assert not mail.outbox

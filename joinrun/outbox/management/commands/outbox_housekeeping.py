@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -15,16 +16,18 @@ class Command(BaseCommand):
             "delete sent emails after 7 days and failed ones after 30, and old task rows.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Say what would be done, and change nothing.")
 
     def handle(self, *args, dry_run=False, **options):
         now = timezone.now()
-        if dry_run:
-            self.stdout.write("Dry run: nothing changed.")
-            return
-        requeued = delivery.requeue_stalled(now=now)
-        purged = delivery.purge(now=now)
-        tasks = DBTaskResult.objects.filter(enqueued_at__lt=now - KEEP_TASKS).exclude(
-            status="READY").delete()[0]
-        self.stdout.write(f"Requeued {requeued} email(s), deleted {purged} old email(s) "
-                          f"and {tasks} finished task row(s).")
+        with transaction.atomic():
+            requeued = delivery.requeue_stalled(now=now)
+            purged = delivery.purge(now=now)
+            tasks = DBTaskResult.objects.filter(enqueued_at__lt=now - KEEP_TASKS).exclude(
+                status="READY").delete()[0]
+            if dry_run:
+                transaction.set_rollback(True)
+        prefix = "[dry run] would have: " if dry_run else ""
+        self.stdout.write(f"{prefix}Requeued {requeued} email(s), deleted {purged} old "
+                          f"email(s) and {tasks} finished task row(s).")
