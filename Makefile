@@ -13,7 +13,7 @@ run: $(STAMP) .env  ## install, migrate, load demo data, serve on http://127.0.0
 	@# The task worker sends the emails (to sent-emails/ unless EMAIL_URL says otherwise);
 	@# Ctrl-C stops both, and the worker goes too if gunicorn cannot start.
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn --config joinrun/gunicorn.conf.py
 
 test: $(STAMP)  ## the whole test suite (browser tests need Debian's chromium)
