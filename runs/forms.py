@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import (
     FASTEST_PACE,
@@ -256,7 +257,7 @@ class OrganiserMessageForm(forms.Form):
     MAX_LENGTH = 2000
 
     audience = forms.ChoiceField(
-        label=_("To"), widget=forms.RadioSelect, initial=GOING,
+        label=pgettext_lazy("message recipients", "To"), widget=forms.RadioSelect, initial=GOING,
         choices=[(GOING, _("Runners going")),
                  (GOING_AND_WAITING, _("Runners going and on the waitlist"))],
     )
