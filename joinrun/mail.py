@@ -2,8 +2,6 @@
 in the outbox (joinrun/outbox) and sent by the task worker, never inside a request."""
 
 import unicodedata
-from email.utils import make_msgid
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -42,10 +40,6 @@ def validate_deliverable(address):
 def site_url(path):
     """An absolute link for an email: SITE_URL, never the request's Host header."""
     return f"{settings.SITE_URL}{path}"
-
-
-def message_id():
-    return make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
 
 
 def render(template, context, language):
@@ -88,9 +82,7 @@ def send(template, recipients, context=None, *, language=None, headers_for=None)
                 delivery.fail_unsendable(kind=template, to=address, language=lang,
                                          user=user, error=problem)
                 continue
-            headers = {"Message-ID": message_id()}
-            if headers_for and user is not None:
-                headers.update(headers_for(user))
+            headers = headers_for(user) if headers_for and user is not None else {}
             queued.append(Email(kind=template, to=address, subject=subject, body=body,
                                 language=lang, user=user, headers=headers))
     delivery.queue_all(queued)

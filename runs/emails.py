@@ -46,7 +46,9 @@ def send_changed(run, runners, *, before, time_changed, place_changed, promoted=
 def send_cancelled(runs, runners, *, deleted=False):
     """One email listing every cancelled date of ``runs`` (dates of one series, or one
     run). ``deleted``: the runs are gone with their organiser's account, so no link."""
-    return _send("run_cancelled", runners, _context(runs[0], runs=runs, deleted=deleted))
+    one_place = len({run.meeting_point for run in runs}) == 1
+    return _send("run_cancelled", runners,
+                 _context(runs[0], runs=runs, one_place=one_place, deleted=deleted))
 
 
 # The two kinds a runner may turn off ("Emails I get"): each carries RFC 8058's one-click

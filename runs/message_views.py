@@ -56,23 +56,24 @@ def message_runners(request, run_id):
                       status=409)
     if request.method != "POST":
         return render(request, TEMPLATE, {"run": run, "form": form})
-    window = message_limit.exceeded(str(run.pk))
-    if window:
-        until = datetime.fromtimestamp(window.resets_at, tz=UTC)
-        return too_many(request, TEMPLATE, until, run=run, form=form, limited=True)
     if not form.is_valid():
         return render(request, TEMPLATE, {"run": run, "form": form}, status=400)
     with transaction.atomic():
-        # Under the run's lock: a cancel that committed while the form was checked wins.
+        # Under the run's lock: a cancel that committed while the form was checked wins,
+        # and messages sent at the same moment are counted one after the other.
         locked = Run.objects.select_for_update().get(pk=run.pk)
         closed = _why_closed(locked, timezone.now())
         if closed:
             return render(request, TEMPLATE, {"run": run, "form": form, "error": closed},
                           status=409)
+        window = message_limit.exceeded(str(run.pk))
+        if window:
+            until = datetime.fromtimestamp(window.resets_at, tz=UTC)
+            return too_many(request, TEMPLATE, until, run=run, form=form, limited=True)
         audience = _audience(run, form.cleaned_data["audience"])
         emailed = emails.send_organiser_message(run, audience, text=form.cleaned_data["text"])
-    if emailed:
-        message_limit.record(str(run.pk))
+        if emailed:
+            message_limit.record(str(run.pk))
     messages.success(request, _told(form.cleaned_data["audience"], len(audience), emailed))
     return redirect(run)
 

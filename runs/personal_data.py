@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from joinrun.mail import site_url
 from joinrun.personal_data import PersonalField, Section, iso
 
-from . import emails, strava
+from . import emails, services, strava
 from .models import ActivityLink, Participation, Run, StravaConnection
 from .page_cache import runs_changed
 
@@ -54,12 +54,16 @@ def erase_organised_runs(user):
     """Future runs are cancelled (their runners are told) and deleted; past runs stay for
     the runners who ran them, without a link to the person."""
     now = timezone.now()
+    people = {}  # runner id -> (runner, [their runs that go])
     for run in Run.objects.filter(organiser=user).upcoming(now):
-        runners = [runner for runner in run.runners() if runner.pk != user.pk]
-        if not run.is_cancelled and runners:
-            # Queued in the erasure's transaction: it goes out only if all of it commits.
-            emails.send_cancelled([copy.copy(run)], runners, deleted=True)
+        if not run.is_cancelled:
+            for runner in run.runners():
+                if runner.pk != user.pk:
+                    people.setdefault(runner.pk, (runner, []))[1].append(copy.copy(run))
         run.delete()
+    # One email per runner and series, queued in the erasure's transaction: it goes out
+    # only if all of it commits. Written now, so it needs the runs no more.
+    services.send_cancellations(people.values(), deleted=True)
     Run.objects.filter(organiser=user).update(organiser=None, updated_at=now)
     runs_changed()
 

@@ -114,8 +114,8 @@ def _tell_about_edit(run, before, promoted, moved_back):
 
 
 def cancel(runs, *, reason, now=None):
-    """Cancels each of ``runs`` that is still open; each runner gets one email listing
-    every date of theirs that was cancelled."""
+    """Cancels each of ``runs`` that is still open; each runner gets one email per series
+    listing every date of theirs that was cancelled."""
     now = now or timezone.now()
     told = Told()
     with transaction.atomic():
@@ -125,14 +125,21 @@ def cancel(runs, *, reason, now=None):
                 told.runs.append(run)
                 for runner in run.runners():
                     people.setdefault(runner.pk, (runner, []))[1].append(run)
-        told.emailed = _send_cancelled(people.values())
+        told.emailed = send_cancellations(people.values())
     return told
 
 
-def _send_cancelled(people, *, deleted=False):
-    # Runners with the same cancelled dates get the same email: written once per language.
+def send_cancellations(people, *, deleted=False):
+    """Tells each (runner, [cancelled runs]) in ``people``: one email per series (a lone
+    run is its own), listing its dates. Runners with the same dates share one email,
+    written once per language. Returns how many emails were queued."""
     same_dates = {}
     for runner, runs in people:
-        same_dates.setdefault(tuple(run.pk for run in runs), (runs, []))[1].append(runner)
+        by_series = {}
+        for run in runs:
+            by_series.setdefault(run.series or f"run-{run.pk}", []).append(run)
+        for series_runs in by_series.values():
+            key = tuple(run.pk for run in series_runs)
+            same_dates.setdefault(key, (series_runs, []))[1].append(runner)
     return sum(emails.send_cancelled(runs, runners, deleted=deleted)
                for runs, runners in same_dates.values())

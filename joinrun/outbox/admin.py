@@ -24,7 +24,10 @@ class EmailAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Try again now"), permissions=["view"])
+    def has_retry_permission(self, request):
+        return request.user.has_perm("outbox.retry_email")
+
+    @admin.action(description=_("Try again now"), permissions=["retry"])
     def try_again_now(self, request, queryset):
         count = delivery.try_again_now(queryset)
         self.message_user(request, ngettext(

@@ -12,9 +12,12 @@ import os
 import smtplib
 import socket
 from datetime import timedelta
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,8 +41,9 @@ def worker_name():
 
 
 def claim_seconds():
-    # Longer than one send can take (each SMTP step waits at most EMAIL_TIMEOUT).
-    return max(60, 6 * settings.EMAIL_TIMEOUT)
+    # Longer than one send can take: connect, greet, TLS, log in, sender, recipient,
+    # data, quit, each waiting at most EMAIL_TIMEOUT.
+    return max(60, 10 * settings.EMAIL_TIMEOUT)
 
 
 def queue(*, kind, to, subject, body, language, user=None, headers=None):
@@ -54,6 +58,8 @@ def queue_all(emails):
     transaction (or in one of their own): all of them, or none."""
     from .tasks import deliver
 
+    for email in emails:
+        email.headers.setdefault("Message-ID", message_id())
     with transaction.atomic(savepoint=False):
         emails = Email.objects.bulk_create(emails)
         for email in emails:
@@ -96,20 +102,32 @@ def claim(email_id, *, now=None):
     return email
 
 
+def message_id():
+    """A Message-ID on the site's own domain, fixed when the email is queued, so a copy
+    sent again after a worker died is the same message to mail programs."""
+    return make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
+
+
 def message_for(email):
+    """The email as the mail server will get it; raises if it cannot be built (an
+    address that cannot be encoded, a header that breaks the format)."""
     headers = {
         "Auto-Submitted": "auto-generated",
         "Content-Language": email.language,
+        "Message-ID": message_id(),
         **email.headers,
     }
-    return EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to],
-                        headers=headers)
+    message = EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL,
+                           [email.to], headers=headers)
+    sanitize_address(email.to, message.encoding or settings.DEFAULT_CHARSET)
+    message.message()  # builds the MIME text: a broken header raises here, not later
+    return message
 
 
-def send(email):
-    """Hands one email to the mail server. Raises Refused for a permanent refusal; any
-    other exception means "try again later"."""
-    message = message_for(email)
+def send(message):
+    """Hands one message to the mail server. Raises Refused for a permanent refusal of
+    the address or message; any other exception means "try again later" (the server
+    is down or busy, or its settings are wrong and staff will fix them)."""
     try:
         with get_connection(timeout=settings.EMAIL_TIMEOUT) as connection:
             connection.send_messages([message])
@@ -130,19 +148,26 @@ def deliver(email_id, *, now=None):
     if email is None:
         return "skipped"
     try:
-        send(email)
+        message = message_for(email)
+    except Exception as error:
+        # This message cannot be built, and it never will be.
+        return _failed(email, type(error).__name__)
+    try:
+        send(message)
     except Refused as refusal:
         return _failed(email, str(refusal))
-    except (OSError, smtplib.SMTPException) as error:
-        return _retry_later(email, _error_name(error), now=now)
     except Exception as error:
-        # Anything else is this message (it cannot be built), and it never will be.
-        return _failed(email, type(error).__name__)
-    Email.objects.filter(pk=email.pk).update(
-        status=Email.Status.SENT, sent_at=now or timezone.now(), claimed_until=None,
-        last_error="", to="", subject="", body="", headers={},
-    )
+        return _retry_later(email, _error_name(error), now=now)
+    _finish(email, status=Email.Status.SENT, sent_at=now or timezone.now(), last_error="",
+            to="", subject="", body="", headers={})
     return "sent"
+
+
+def _finish(email, **fields):
+    """Records the outcome of this worker's try, unless another worker took the email
+    over meanwhile (our claim ran out): then the outcome is that worker's to record."""
+    Email.objects.filter(pk=email.pk, claimed_by=email.claimed_by).update(
+        claimed_until=None, **fields)
 
 
 def _error_name(error):
@@ -152,9 +177,7 @@ def _error_name(error):
 
 def _failed(email, error):
     logger.warning("Email %s (%s) failed for good: %s", email.pk, email.kind, error)
-    Email.objects.filter(pk=email.pk).update(
-        status=Email.Status.FAILED, claimed_until=None, last_error=error[:100],
-    )
+    _finish(email, status=Email.Status.FAILED, last_error=error[:100])
     return "failed"
 
 
@@ -172,11 +195,12 @@ def _retry_later(email, error, *, now=None):
     logger.warning("Email %s (%s) not sent (%s); trying again at %s", email.pk, email.kind,
                    error, next_try.isoformat(timespec="seconds"))
     with transaction.atomic():
-        Email.objects.filter(pk=email.pk).update(
+        still_ours = Email.objects.filter(pk=email.pk, claimed_by=email.claimed_by).update(
             status=Email.Status.QUEUED, next_attempt_at=next_try, claimed_until=None,
             last_error=error[:100],
         )
-        deliver_task.using(run_after=next_try).enqueue(email.pk)
+        if still_ours:
+            deliver_task.using(run_after=next_try).enqueue(email.pk)
     return "retry"
 
 

@@ -62,6 +62,8 @@ class Email(models.Model):
     class Meta:
         verbose_name = _("outgoing email")
         verbose_name_plural = _("outgoing email")
+        # Sending again is more than looking: staff who may only view cannot.
+        permissions = [("retry_email", "Can try sending an email again")]
         ordering = ["-created_at", "-pk"]
         indexes = [
             # requeue_stalled() and the admin's status filter.

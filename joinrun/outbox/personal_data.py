@@ -41,6 +41,10 @@ SECTION = Section(
                       RETENTION),
         PersonalField("outbox.Email", "body", _("The email's text, until it is sent."),
                       RETENTION),
+        PersonalField("outbox.Email", "headers", _("The email's own unsubscribe link, "
+                      "until it is sent."), RETENTION),
+        PersonalField("outbox.Email", "language", _("The language the email is written "
+                      "in."), RETENTION),
         PersonalField("outbox.Email", "user", _("The account the email is for, so erasing "
                       "the account removes it."), RETENTION),
     ),

@@ -32,15 +32,28 @@ def failed_email(email):
     return Email.objects.get(pk=email.pk)
 
 
-@pytest.fixture
-def staff_client(client, db):
-    """Staff who may look at outgoing email, and nothing more."""
+def staff_with(client, *codenames):
     staff = User.objects.create_user("staff@example.com", PASSWORD, display_name="Staff",
                                      is_staff=True)
-    staff.user_permissions.add(Permission.objects.get(codename="view_email",
-                                                      content_type__app_label="outbox"))
+    for codename in codenames:
+        staff.user_permissions.add(Permission.objects.get(codename=codename,
+                                                          content_type__app_label="outbox"))
     client.force_login(staff)
     return client
+
+
+@pytest.fixture
+def staff_client(client, db):
+    """Staff who may look at outgoing email and send it again, and nothing more."""
+    return staff_with(client, "view_email", "retry_email")
+
+
+def test_staff_who_may_only_look_cannot_send_again(client, failed_email):
+    viewer = staff_with(client, "view_email")
+    page = viewer.get(EMAILS).content.decode()
+    assert "Try again now" not in page
+    viewer.post(EMAILS, {"action": "try_again_now", "_selected_action": [failed_email.pk]})
+    assert Email.objects.get(pk=failed_email.pk).status == "failed"
 
 
 def assert_nothing_personal(page):

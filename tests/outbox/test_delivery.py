@@ -78,7 +78,7 @@ def test_each_address_gets_its_own_email_and_nobody_sees_another_address(smtp):
 
 
 def test_a_sent_email_keeps_neither_address_nor_text(smtp):
-    email = queue(headers={"Message-ID": mail.message_id()})
+    email = queue(headers={"Message-ID": delivery.message_id()})
 
     assert delivery.deliver(email.pk) == "sent"
 
@@ -345,3 +345,41 @@ def test_try_again_now_sends_a_waiting_email_at_once_and_revives_a_failed_one(sm
         assert tasks.deliver.call(email.pk) == "sent"
     assert sorted(smtp.recipients()) == ["failed@example.com", "sent@example.com",
                                          "waiting@example.com"]
+
+
+def test_wrong_mail_settings_are_retried_not_given_up(smtp, settings):
+    # A mistake staff will fix (here both TLS and SSL set): the emails wait for it.
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = True
+    email = queue()
+
+    assert delivery.deliver(email.pk) == "retry"
+
+    assert fresh(email).status == "queued" and fresh(email).last_error == "ValueError"
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    Email.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())
+    assert delivery.deliver(email.pk) == "sent"
+    assert smtp.recipients() == [ANA]
+
+
+def test_every_email_has_a_message_id_on_the_site_domain_however_it_was_queued(smtp):
+    email = queue()
+    assert email.headers["Message-ID"].endswith("@127.0.0.1>")
+    delivery.deliver(email.pk)
+    (message,) = smtp.messages
+    assert message["Message-ID"] == email.headers["Message-ID"]
+
+
+def test_a_worker_whose_claim_was_taken_over_leaves_the_outcome_to_the_new_one(
+    smtp, monkeypatch
+):
+    email = queue()
+
+    def slow_send(message):
+        # Our claim ran out mid-send and another worker took the email over.
+        Email.objects.filter(pk=email.pk).update(claimed_by="elsewhere:2")
+
+    monkeypatch.setattr(delivery, "send", slow_send)
+    delivery.deliver(email.pk)
+
+    taken = fresh(email)
+    assert (taken.status, taken.claimed_by, taken.to) == ("sending", "elsewhere:2", ANA)

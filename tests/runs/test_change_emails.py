@@ -138,3 +138,45 @@ def test_a_slovenian_runner_gets_the_change_in_slovenian(organiser_client, organ
     assert to_sl.subject == "Novo zbirno mesto: Tuesday river loop"
     assert "četrtek, 2. decembra 2027, ob 18:30 po ljubljanskem času" in to_sl.body
     assert to_sl.extra_headers["Content-Language"] == "sl"
+
+
+def test_runs_cancelled_together_that_are_not_one_series_are_told_apart(client, organiser,
+                                                                        runner):
+    hills = make_run(organiser, title="Monday hills", meeting_point="Castle")
+    track = make_run(organiser, days=5, title="Friday track", meeting_point="Stadium")
+    hills.join(runner)
+    track.join(runner)
+    staff = make_user("staff@example.com", "Staff", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    client.post("/admin/runs/run/", {"action": "cancel_runs",
+                                     "_selected_action": [hills.pk, track.pk]})
+    told = sorted((m.subject, "Castle" in m.body, "Stadium" in m.body) for m in mail.outbox)
+    assert told == [("Cancelled: Friday track", False, True),
+                    ("Cancelled: Monday hills", True, False)]
+
+
+def test_a_series_whose_dates_meet_in_different_places_lists_each_place(
+    organiser_client, organiser, runner
+):
+    organiser_client.post("/runs/new/", run_form(repeat_weeks="1"))
+    first, second = Run.objects.order_by("starts_at")
+    Run.objects.filter(pk=second.pk).update(meeting_point="Town hall")
+    first.join(runner)
+    second.join(runner)
+    organiser_client.post(f"/runs/{first.pk}/cancel/", {"whole_series": "on"})
+    (email,) = mail.outbox
+    assert "18:00, Ljubljana time · Cobblers' Bridge" in email.body
+    assert "18:00, Ljubljana time · Town hall" in email.body
+
+
+def test_an_organiser_who_leaves_sends_each_runner_of_a_series_one_email(
+    organiser_client, organiser, runner
+):
+    organiser_client.post("/runs/new/", run_form(repeat_weeks="2"))
+    for each in Run.objects.all():
+        each.join(runner)
+    organiser_client.post("/accounts/delete/", {"confirmation": "long-enough-password-42"})
+    (email,) = [m for m in mail.outbox if m.to == [runner.email]]
+    assert email.subject == "Cancelled: Tuesday river loop (3 dates)"
+    assert "The organiser closed their account." in email.body
+    assert "/runs/" not in email.body
