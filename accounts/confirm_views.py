@@ -1,6 +1,8 @@
 """Confirming an address: the emailed link opens a page whose button confirms (a POST, so
 a mail scanner opening the link confirms nothing), and "Send the link again"."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -28,25 +30,47 @@ def _link_problem(request, problem):
     }, status=400)
 
 
+def _confirm_page(request, token, owner, email, *, status=200):
+    """The page the link opens. It names what would be confirmed (the address, and the
+    account: its display name, and for a sign-up when it was made), so the owner of an
+    address someone else signed up with knows to ignore it. Only the account the link is
+    for, signed in, gets the button; anyone else is asked to log in to that account."""
+    # As the emailed link has it: a token that passed the signature check holds only
+    # URL-safe characters (base64url, ":" and ".").
+    here = f"{reverse('accounts:confirm_email')}?token={token}"
+    return render(request, "accounts/confirm_email.html", {
+        "token": token,
+        "email": email,
+        "owner": owner,
+        "new_address": email != owner.email,
+        "is_owner": request.user.is_authenticated and request.user.pk == owner.pk,
+        "here": here,
+        # The token rides in next=, a query string too, so it stays out of the access log.
+        "login_url": f"{reverse('accounts:login')}?{urlencode({'next': here})}",
+    }, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @never_cache
 def confirm_email(request):
+    """GET shows the page and changes nothing. The POST confirms only for the account
+    the link is for, signed in: the owner of an address cannot confirm a sign-up someone
+    else made with it (nor take over an account by confirming a mistyped new address),
+    because confirming needs that account's password (or its Strava)."""
     data = request.POST if request.method == "POST" else request.GET
     token = data.get("token", "")[:TOKEN_MAX_LENGTH]
     try:
+        # Looks, changes nothing: the page says now whether the button can work.
+        owner, email = tokens.preview(token)
         if request.method == "GET":
-            # Looks, changes nothing: the page says now whether the button can work.
-            _user, email = tokens.preview(token)
-            return render(request, "accounts/confirm_email.html",
-                          {"token": token, "email": email})
-        user = tokens.confirm(token)
+            return _confirm_page(request, token, owner, email)
+        if not (request.user.is_authenticated and request.user.pk == owner.pk):
+            return _confirm_page(request, token, owner, email, status=403)
+        user = tokens.confirm(token, account=request.user)
     except tokens.LinkProblem as problem:
         return _link_problem(request, problem)
-    if request.user.is_authenticated and request.user.pk == user.pk:
-        messages.success(request, _("Your email %(email)s is confirmed.") % {"email": user.email})
-        return redirect("accounts:profile")
-    # Another browser (a phone's mail app): confirmed, but nobody is signed in by a link.
-    return render(request, "accounts/email_confirmed.html", {"email": user.email})
+    messages.success(request, _("Your email %(email)s is confirmed.") % {"email": user.email})
+    return redirect("accounts:profile")
 
 
 @require_POST

@@ -52,19 +52,24 @@ class SignupForm(forms.Form):
         password = cleaned.get("password")
         if password:
             try:
-                # The unsaved account, so "too similar to the email" can be checked.
-                password_validation.validate_password(password, self.new_user(language=None))
+                # The unsaved account without a password hash, so "too similar to the
+                # email" can be checked without hashing: the view hashes the password
+                # exactly once, whether or not the address has an account.
+                password_validation.validate_password(password, self._unsaved_user(None))
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return cleaned
 
-    def new_user(self, *, language):
-        """The unsaved account the form describes, its address not yet confirmed."""
-        user = User(email=self.cleaned_data.get("email"),
+    def _unsaved_user(self, language):
+        return User(email=self.cleaned_data.get("email"),
                     display_name=self.cleaned_data.get("display_name", ""),
                     language=language or User._meta.get_field("language").default)
-        if self.cleaned_data.get("password"):
-            user.set_password(self.cleaned_data["password"])
+
+    def new_user(self, *, language):
+        """The unsaved account the form describes, its address not yet confirmed, its
+        password hashed (the one hash of a sign-up)."""
+        user = self._unsaved_user(language)
+        user.set_password(self.cleaned_data["password"])
         return user
 
 

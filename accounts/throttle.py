@@ -84,8 +84,18 @@ def may_send_reset_email(request, email, *, now=None) -> bool:
 
 # Signing up: every submitted sign-up sends an email (a confirmation link, or a note to
 # the owner of an address that has an account), so one client gets as many as it gets
-# login attempts. An address that already has an account gets at most a few notes.
-ADDRESS_IN_USE_NOTES_PER_WINDOW = 3
+# login attempts.
+#
+# Notes to the owner of an address ("someone tried to sign up with your address") are
+# limited per client network *and* address, not per address alone: with a per-address
+# limit of a few, anyone could use up the owner's notes with three fake sign-ups of their
+# own, and the owner would then hear nothing about the next attempt (perhaps the one that
+# matters). Another client's attempts do not count against this one's. So that many
+# networks together still cannot flood the owner's inbox, the address also has a cap
+# per day, generous enough that reaching it takes a deliberate flood (and the owner has
+# been told many times by then).
+ADDRESS_IN_USE_NOTES_PER_CLIENT = 3  # per client and address, per PASSWORD_RESET_RATE_WINDOW
+ADDRESS_IN_USE_NOTES_PER_DAY = 10  # per address, from all clients together
 # Confirmation links one account may ask for ("Send the link again", new addresses).
 CONFIRMATION_LINKS_PER_HOUR = 3
 
@@ -98,10 +108,17 @@ def record_signup(request, *, now=None) -> None:
     _limiter("signup-client").record(client_key(request), now=now)
 
 
-def may_send_address_in_use(email, *, now=None) -> bool:
-    limiter = Limiter("address-in-use", limit=ADDRESS_IN_USE_NOTES_PER_WINDOW,
-                      window=settings.PASSWORD_RESET_RATE_WINDOW)
-    return limiter.hit(email, now=now)
+def may_send_address_in_use(request, email, *, now=None) -> bool:
+    """Counts a note to the owner of ``email``; False once this client asked for too
+    many about this address, or the address got its notes for the day. A client over its
+    own limit is not counted against the address's daily cap."""
+    per_client = Limiter("address-in-use-client", limit=ADDRESS_IN_USE_NOTES_PER_CLIENT,
+                         window=settings.PASSWORD_RESET_RATE_WINDOW)
+    if not per_client.hit(client_key(request), email, now=now):
+        return False
+    per_address = Limiter("address-in-use", limit=ADDRESS_IN_USE_NOTES_PER_DAY,
+                          window=24 * 60 * 60)
+    return per_address.hit(email, now=now)
 
 
 def _confirmation_limiter():

@@ -1,17 +1,24 @@
 """The links that confirm an address: signed, timed, and bound to the account's state.
 
 A token names the account, the address it confirms (for an email change, the new one:
-nothing is stored until the owner of that address clicks) and a digest of the state the
-click changes: the account's address, when it was confirmed, and its password hash. Once
-the click has changed that state, the same link no longer matches and is recognised as
-used; a password reset (which confirms the address) or a second email change outdates
-links sent before it too, so the owner of the old address can stop a change by resetting
-the password.
+nothing is stored until the link is used) and a digest of the state the click changes:
+the account's address, when it was confirmed, and its password hash. Only the account
+the token names, signed in, can use it (see confirm_views). Once a click has changed that
+state, the same link, and every other link sent before it, no longer matches and is
+recognised as used; a password reset (which confirms the address and changes the hash)
+outdates them too, so the owner of the old address can stop a change asked for in a
+stolen session by resetting the password (which also ends every session).
+
+Asking for a second email change does not by itself outdate the link of the first: both
+stay good until one of them is used, the password changes or they expire. Only the
+account's owner, signed in, can use either, so an older link is no way in for whoever
+holds the address it went to; telling the links apart would need a stored column.
 """
 
 from datetime import timedelta
 
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -80,11 +87,14 @@ def preview(token):
     return user, email
 
 
-def confirm(token, *, now=None):
+def confirm(token, *, account, now=None):
     """Confirms the address in ``token``, switching the account to it if it is a new one.
-    Returns the account; raises LinkProblem and changes nothing when the link is not
-    good now."""
+    ``account`` is the signed-in account: the token must be for it (PermissionDenied
+    otherwise). Returns the account; raises LinkProblem and changes nothing when the
+    link is not good now."""
     user, _email = read_confirm_token(token)
+    if user.pk != account.pk:
+        raise PermissionDenied("A confirmation link is used by its own account only.")
     with transaction.atomic():
         locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
         if locked is None:  # erased a moment ago

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -16,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -74,14 +74,12 @@ def signup(request):
             return _too_many(request, blocked_until, SIGNUPS_PAUSED)
         if form.is_valid():
             throttle.record_signup(request)
-            user = _sign_up(form, language=_page_language())
-            if user:
-                # A browser session ("Remember me" is a login choice), not yet confirmed.
-                login(request, user)
-                messages.success(request, _("Welcome to join run, %(name)s!")
-                                 % {"name": user.display_name})
-            # The same page whether or not the address had an account: only its owner's
-            # inbox tells. The existing account is never signed in from here.
+            _sign_up(request, form, language=_page_language())
+            # Nobody is signed in, on either path: the same status, cookies and page
+            # whether or not the address had an account; only its owner's inbox tells.
+            # A new account logs in with its password like any other (also before its
+            # address is confirmed), and the confirmation needs that login, so whoever
+            # signs up with someone else's address cannot have it confirmed by them.
             sent = reverse("accounts:signup_sent")
             back_to = next_url(request)
             return redirect(f"{sent}?{urlencode({'next': back_to})}" if back_to else sent)
@@ -96,24 +94,34 @@ def _page_language():
         return settings.LANGUAGE_CODE
 
 
-def _sign_up(form, *, language):
-    """The new account, with its confirmation link queued; None when the address has an
-    account already (also one made a moment ago by a twin request): its owner is told."""
+def _sign_up(request, form, *, language):
+    """Makes the new account and queues its confirmation link; when the address has an
+    account already (also one made a moment ago by a twin request), tells its owner.
+
+    Both paths do the same costly work, so the time of the answer does not tell either:
+    exactly one password hash each (the form's similarity check hashes nothing; the new
+    account hashes its password, the other path hashes the submitted password once and
+    throws the hash away), a lookup and, usually, one queued email."""
     email = form.cleaned_data["email"]
+    hashed = False
     try:
         with transaction.atomic():
             if not User.objects.filter(email=email).exists():
-                user = form.new_user(language=language)
+                user = form.new_user(language=language)  # the one hash
+                hashed = True
                 user.save()
                 emails.send_confirmation(user)
-                return user
+                return
     except IntegrityError:
         pass
+    if not hashed:
+        make_password(form.cleaned_data["password"])  # the same work as a new account's
     with transaction.atomic():
         existing = User.objects.filter(email=email).first()
-        if existing and existing.is_active and throttle.may_send_address_in_use(email):
+        if existing and existing.is_active and throttle.may_send_address_in_use(
+            request, email
+        ):
             emails.send_address_in_use(existing)
-    return None
 
 
 def signup_sent(request):
@@ -148,6 +156,11 @@ def login_view(request):
 @require_POST
 def logout_view(request):
     logout(request)
+    back_to = next_url(request)
+    if back_to:
+        # "Log out and log in to confirm" on a confirmation page opened while signed in
+        # as another account: on to the login page, and from there back to that page.
+        return redirect_to_login(back_to, login_url=reverse("accounts:login"))
     # Rendered, not redirected: a message would need a session, and a signed-out
     # visitor gets no cookie.
     return render(request, "accounts/logged_out.html")
@@ -249,7 +262,7 @@ PASSWORD_CHECKED = {"email": "current_password", "password": "old_password"}
 
 def _save_profile_form(request, which, form):
     if which == "email":
-        _request_email_change(request.user, form.cleaned_data["email"])
+        _request_email_change(request, request.user, form.cleaned_data["email"])
         messages.success(request, EMAIL_LINK_SENT % {
             "email": form.cleaned_data["email"], "days": tokens.CONFIRM_MAX_AGE.days})
         return
@@ -263,7 +276,7 @@ def _save_profile_form(request, which, form):
     messages.success(request, PROFILE_SAVED[which])
 
 
-def _request_email_change(user, email):
+def _request_email_change(request, user, email):
     """Emails the link to the new address; the account keeps its address until the link
     is opened. An address another account has gets its owner a note instead, so this
     page cannot be used to find out who has an account (the requester sees the same)."""
@@ -271,7 +284,7 @@ def _request_email_change(user, email):
         owner = User.objects.filter(email=email).exclude(pk=user.pk).first()
         if owner is None:
             emails.send_confirmation(user, email)
-        elif owner.is_active and throttle.may_send_address_in_use(email):
+        elif owner.is_active and throttle.may_send_address_in_use(request, email):
             emails.send_address_in_use(owner)
         if user.email_confirmed:
             # Told now, while its owner can still stop it. An address never confirmed
@@ -346,10 +359,13 @@ def delete(request):
     if request.method == "POST" and form.is_valid():
         email, name, language = (request.user.email, request.user.display_name,
                                  request.user.language)
-        form.delete()
+        # One transaction: the goodbye is queued only if the erasure commits, and
+        # after erase_for ran, so the erasure of the outbox cannot touch it.
+        with transaction.atomic():
+            form.delete()
+            if email:
+                emails.send_goodbye(email, name, language)
         logout(request)
-        if email:
-            emails.send_goodbye(email, name, language)
         return render(request, "accounts/deleted.html")
     if form.has_error("confirmation", "password_incorrect"):
         throttle.record_failed_password_check(request.user)

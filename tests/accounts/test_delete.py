@@ -1,8 +1,11 @@
+import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 
+from accounts import emails
 from accounts.models import Session, User
+from joinrun.outbox.models import Email
 from tests.conftest import PASSWORD
 
 DELETE = "/accounts/delete/"
@@ -109,3 +112,33 @@ def test_deletion_completes_when_the_mail_server_is_down(runner_client, runner, 
     assert response.status_code == 200
     assert "Your account is deleted" in response.content.decode()
     assert not User.objects.filter(pk=runner.pk).exists()
+
+
+def test_the_goodbye_is_queued_after_the_erasure_and_kept(client, runner, monkeypatch):
+    seen = []
+    real_send_goodbye = emails.send_goodbye
+
+    def send_goodbye(*args, **kwargs):
+        seen.append(User.objects.filter(pk=runner.pk).exists())  # erased already?
+        return real_send_goodbye(*args, **kwargs)
+
+    monkeypatch.setattr(emails, "send_goodbye", send_goodbye)
+    client.force_login(runner)
+    client.post(DELETE, {"confirmation": PASSWORD})
+    assert seen == [False]
+    assert Email.objects.filter(kind="goodbye").count() == 1
+    (goodbye,) = mail.outbox
+    assert goodbye.to == ["runner@example.com"]
+
+
+def test_a_goodbye_that_cannot_be_queued_keeps_the_account(client, runner, monkeypatch):
+    # One transaction: the erasure and its goodbye commit together, or neither does.
+    def broken(*args, **kwargs):
+        raise RuntimeError("the outbox is unavailable")
+
+    monkeypatch.setattr(emails, "send_goodbye", broken)
+    client.force_login(runner)
+    with pytest.raises(RuntimeError):
+        client.post(DELETE, {"confirmation": PASSWORD})
+    assert User.objects.filter(pk=runner.pk).exists()
+    assert client.get("/accounts/profile/").status_code == 200

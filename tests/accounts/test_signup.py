@@ -1,8 +1,13 @@
+import re
+
+import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
 
+from accounts import throttle
 from accounts.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_user
 
 SIGNUP = "/accounts/signup/"
 SENT = "/accounts/signup/sent/"
@@ -23,7 +28,7 @@ def test_signup_form_says_why_each_field_is_asked(client, db):
         assert f">{label}</label>" in page
 
 
-def test_signup_creates_an_unconfirmed_account_and_signs_in(client, db):
+def test_signup_creates_an_unconfirmed_account_and_signs_nobody_in(client, db):
     response = signup(client, email="  Nina@Example.COM ")
     assert response.status_code == 302
     assert response["Location"] == SENT
@@ -32,14 +37,27 @@ def test_signup_creates_an_unconfirmed_account_and_signs_in(client, db):
     assert user.display_name == "Nina"
     assert user.check_password(PASSWORD)
     assert user.email_confirmed_at is None and not user.email_confirmed
-    assert client.get("/accounts/profile/").status_code == 200
-    assert "sessionid" in response.cookies
+    assert "sessionid" not in response.cookies
+    assert client.get("/accounts/profile/").status_code == 302
+
+
+def test_the_new_account_logs_in_before_confirming_and_sees_the_notice(client, db):
+    signup(client)
+    response = client.post("/accounts/login/", {"email": "new@example.com",
+                                                "password": PASSWORD})
+    assert response.status_code == 302
+    page = client.get("/accounts/profile/").content.decode()
+    assert "Please confirm your email: we sent a link to new@example.com" in page
+    assert "Send the link again" in page
 
 
 def test_signup_says_check_your_email_and_sends_the_link(client, db):
     response = signup(client)
     page = client.get(response["Location"]).content.decode()
     assert "Check your email" in page
+    assert "Open it, log in with your email and password" in page
+    assert "You can log in and use join run meanwhile" in page
+    assert 'href="/accounts/login/"' in page
     (message,) = mail.outbox
     assert message.to == ["new@example.com"]
     assert "/accounts/confirm/?token=" in message.body
@@ -52,7 +70,8 @@ def test_signup_offers_the_way_back_to_next_page(client, db):
         {"email": "a@example.com", "display_name": "A", "password": PASSWORD, "next": "/runs/"},
     )
     assert response["Location"] == f"{SENT}?next=%2Fruns%2F"
-    assert 'href="/runs/"' in client.get(response["Location"]).content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert 'href="/accounts/login/?next=/runs/"' in page
 
 
 def test_an_address_with_an_account_gets_the_same_answer_and_its_owner_a_note(client, runner):
@@ -71,10 +90,76 @@ def test_an_address_with_an_account_gets_the_same_answer_and_its_owner_a_note(cl
     assert "/accounts/confirm/" not in note.body
 
 
-def test_the_owner_of_an_address_gets_only_a_few_notes(client, runner):
-    for n in range(6):
+def browser_sign_up(email, password=PASSWORD):
+    """A sign-up as a browser makes it (the form's page first, its CSRF cookie and token):
+    the POST's response, and the page it leads to with the CSRF token left out."""
+    browser = Client(enforce_csrf_checks=True)
+    form = browser.get(SIGNUP).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+    response = browser.post(SIGNUP, {"email": email, "display_name": "Nina",
+                                     "password": password, "csrfmiddlewaretoken": token})
+    page = browser.get(response["Location"]) if response.status_code == 302 else response
+    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.content.decode())
+    return response, page.status_code, text
+
+
+def test_a_new_and_a_taken_address_get_the_same_answer(db):
+    make_user("taken@example.com", "Ana")
+    new = browser_sign_up("fresh@example.com")
+    taken = browser_sign_up("taken@example.com")
+
+    for response, _status, _page in (new, taken):
+        assert response.status_code == 302
+        assert set(response.cookies) <= {"csrftoken"}  # no session: nobody signed in
+    assert new[0]["Location"] == taken[0]["Location"] == SENT
+    assert set(new[0].cookies) == set(taken[0].cookies)
+    assert new[1:] == taken[1:]  # the same page, word for word
+    assert "Log out" not in new[2]
+    assert User.objects.filter(email="fresh@example.com").exists()
+
+
+@pytest.fixture
+def hashes(monkeypatch):
+    """How many times a password was hashed."""
+    count = []
+    real_encode = MD5PasswordHasher.encode
+
+    def counting(self, password, salt):
+        count.append(password)
+        return real_encode(self, password, salt)
+
+    monkeypatch.setattr(MD5PasswordHasher, "encode", counting)
+    return count
+
+
+@pytest.mark.parametrize("taken", [False, True], ids=["new-address", "taken-address"])
+def test_either_address_costs_exactly_one_password_hash(client, db, hashes, taken):
+    if taken:
+        make_user("nina@example.com", "Ana")
+        hashes.clear()
+    signup(client, email="nina@example.com")
+    assert hashes == [PASSWORD]
+
+
+def test_the_owner_of_an_address_gets_only_a_few_notes_from_one_client(client, runner):
+    for _ in range(6):
+        signup(client, email="runner@example.com", REMOTE_ADDR="192.0.2.1")
+    assert len(mail.outbox) == throttle.ADDRESS_IN_USE_NOTES_PER_CLIENT == 3
+
+
+def test_one_clients_fake_sign_ups_do_not_use_up_the_owners_notes(client, runner):
+    for _ in range(6):
+        signup(client, email="runner@example.com", REMOTE_ADDR="192.0.2.1")
+    mail.outbox.clear()
+    signup(client, email="runner@example.com", REMOTE_ADDR="203.0.113.5")
+    (note,) = mail.outbox
+    assert note.to == ["runner@example.com"]
+
+
+def test_many_clients_together_cannot_flood_the_owners_inbox(client, runner):
+    for n in range(15):
         signup(client, email="runner@example.com", REMOTE_ADDR=f"192.0.2.{n}")
-    assert len(mail.outbox) == 3
+    assert len(mail.outbox) == throttle.ADDRESS_IN_USE_NOTES_PER_DAY == 10
 
 
 def test_the_new_account_gets_the_language_of_the_page(client, db):

@@ -55,6 +55,29 @@ def test_a_connect_begun_before_the_address_changed_is_refused_on_return(
     assert not StravaConnection.objects.exists()
 
 
+def test_a_squatter_cannot_get_the_address_confirmed_by_its_owner(client, db, fake_strava):
+    # The audit's case, from the start: a squatter signs up with Nina's address and logs
+    # in; Nina gets the confirmation email she did not ask for and presses the button.
+    client.post("/accounts/signup/", {"email": "nina@example.com", "display_name": "Squatter",
+                                      "password": "squatters-password-9"})
+    client.post("/accounts/login/", {"email": "nina@example.com",
+                                     "password": "squatters-password-9"})
+    (confirmation,) = mail.outbox
+    link = re.search(r"\S+/accounts/confirm/\?token=\S+", confirmation.body)[0].removeprefix(
+        settings.SITE_URL)
+    nina = Client()
+    page = nina.get(link).content.decode()
+    assert "“Squatter”" in page and "Log in to confirm" in page
+    path, _, token = link.partition("?token=")
+    assert nina.post(path, {"token": token}).status_code == 403
+
+    squatter = User.objects.get(email="nina@example.com")
+    assert not squatter.email_confirmed
+    fake_strava.add_athlete("Squatter")
+    assert client.get(CONNECT, {"next": "/runs/"}).status_code == 403
+    assert not StravaConnection.objects.exists()
+
+
 def test_a_confirmed_account_connects(client, runner, fake_strava):
     fake_strava.add_athlete("Ana")
     client.force_login(runner)

@@ -1,8 +1,10 @@
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -56,8 +58,14 @@ def test_sign_up_log_out_and_log_in_with_and_without_remember_me(page, context):
     page.get_by_label("Display name").fill("Maja")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_text("Welcome to join run, Maja!")).to_be_visible()
+    # Signed up, not signed in: the same page as for an address that has an account.
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_role("link", name="My account")).to_have_count(0)
+    assert session_cookie(context) is None
+    log_in(page, "maja@example.com")
     expect(page.get_by_role("link", name="My account")).to_be_visible()
+    expect(page.get_by_role("note").filter(has_text="Please confirm your email")
+           ).to_contain_text("maja@example.com")
 
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", name="You are logged out")).to_be_visible()
@@ -74,6 +82,34 @@ def test_sign_up_log_out_and_log_in_with_and_without_remember_me(page, context):
     log_in(page, "maja@example.com", remember=False)
     expect(page.get_by_role("link", name="My account")).to_be_visible()
     assert session_cookie(context)["expires"] == -1  # ends when the browser closes
+
+
+def test_confirming_from_the_emailed_link_in_a_browser_not_signed_in(page, context,
+                                                                      live_server, settings):
+    # She signed up on her laptop and opens the email on her phone: the link asks her to
+    # log in, and brings her back to the button.
+    settings.SITE_URL = live_server.url
+    page.goto("/accounts/signup/")
+    page.get_by_label("Email").fill("maja@example.com")
+    page.get_by_label("Display name").fill("Maja")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    (confirmation,) = [m for m in mail.outbox if m.to == ["maja@example.com"]]
+    link = re.search(r"http://\S+/accounts/confirm/\?token=\S+", confirmation.body)[0]
+
+    page.goto(link)
+    expect(page.get_by_text("This link confirms maja@example.com as the email of the join "
+                            "run account “Maja”")).to_be_visible()
+    expect(page.get_by_role("button", name="Confirm my email")).to_have_count(0)
+    page.get_by_role("link", name="Log in to confirm").click()
+    page.get_by_label("Email").fill("maja@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    assert page.url == link
+    page.get_by_role("button", name="Confirm my email").click()
+    expect(page.get_by_text("Your email maja@example.com is confirmed.")).to_be_visible()
+    assert User.objects.get(email="maja@example.com").email_confirmed
 
 
 def test_wrong_password_shows_a_message(page):

@@ -1,7 +1,7 @@
-"""A new runner's emails as she meets them, in Chromium: she signs up, confirms her address
-from the emailed link, joins a run, gets its reminder a day before (the clock moved in the
-test, as the worker would run the queued task then), and turns reminders off with the
-one-click link as her mail program does it."""
+"""A new runner's emails as she meets them, in Chromium: she signs up, logs in, confirms
+her address from the emailed link, joins a run, gets its reminder a day before (the clock
+moved in the test, as the worker would run the queued task then), and turns reminders off
+with the one-click link as her mail program does it."""
 
 import re
 from datetime import datetime, timedelta
@@ -76,7 +76,8 @@ def test_sign_up_confirm_join_get_the_reminder_and_unsubscribe_in_one_click(
     organiser = make_user("bojan@example.com", "Bojan")
     run = make_run(organiser, TITLE, days=3)
 
-    # 1. She signs up on her phone: the page says to check her email, and every page
+    # 1. She signs up on her phone: the page says to check her email and signs nobody in
+    # (it says the same for an address that has an account). She logs in, and every page
     # reminds her that her address is not confirmed yet.
     assert page.viewport_size == PHONE
     page.goto("/accounts/signup/")
@@ -85,7 +86,14 @@ def test_sign_up_confirm_join_get_the_reminder_and_unsubscribe_in_one_click(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_text("You can log in and use join run meanwhile")).to_be_visible()
+    assert [c["name"] for c in page.context.cookies()] in ([], ["csrftoken"])
     notice = page.get_by_role("note").filter(has_text=UNCONFIRMED_NOTICE)
+    expect(notice).to_have_count(0)
+    page.get_by_role("link", name="Log in", exact=True).last.click()
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
     expect(notice).to_contain_text(EMAIL)
     page.goto(run.get_absolute_url())
     expect(notice).to_be_visible()
@@ -100,6 +108,8 @@ def test_sign_up_confirm_join_get_the_reminder_and_unsubscribe_in_one_click(
                          confirmation.body, flags=re.MULTILINE)
     page.goto(link)
     expect(page.get_by_role("heading", name="Confirm your email")).to_be_visible()
+    expect(page.get_by_text(f"This link confirms {EMAIL} as the email of the join run "
+                            "account “Maja”")).to_be_visible()
     expect(page.get_by_text(f"confirm that {EMAIL} is your address")).to_be_visible()
     maja.refresh_from_db()
     assert maja.email_confirmed_at is None

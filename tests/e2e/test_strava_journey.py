@@ -82,6 +82,8 @@ def test_runner_signs_in_with_strava_links_an_activity_and_disconnects(page, str
     # The address counts once its owner confirms it from the emailed link.
     (confirmation,) = [m for m in mail.outbox if m.to == ["zala@example.com"]]
     page.goto(re.search(r"http://\S+/accounts/confirm/\?token=\S+", confirmation.body)[0])
+    expect(page.get_by_text("This link changes the email of the join run account “Zala” "
+                            "to zala@example.com.")).to_be_visible()
     page.get_by_role("button", name="Confirm my email").click()
     expect(page.get_by_text("Your email zala@example.com is confirmed.")).to_be_visible()
     password_form = page.locator("form", has=page.get_by_role("button",
