@@ -45,7 +45,6 @@ def site_url(path):
 def render(template, context, language):
     """(subject, body) of ``template`` in ``language``."""
     context = {"site_url": settings.SITE_URL, "contact": settings.PRIVACY_CONTACT_EMAIL,
-               "time_zone_name": settings.TIME_ZONE.rsplit("/", 1)[-1].replace("_", " "),
                **(context or {})}
     with translation.override(language):
         # One line whatever the context holds: a header with a newline is refused.
