@@ -52,16 +52,12 @@ def unsubscribe_url(user, kind):
     return site_url(f"{reverse('accounts:unsubscribe')}?{query}")
 
 
-def headers_for(kind):
-    """For ``joinrun.mail.send(headers_for=…)``: the RFC 8058 headers for ``kind``."""
-
-    def headers(user):
-        return {
-            "List-Unsubscribe": f"<{unsubscribe_url(user, kind)}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
-
-    return headers
+def one_click_headers(url):
+    """RFC 8058's headers for an email whose unsubscribe link is ``url``."""
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
 
 
 def read_token(token):

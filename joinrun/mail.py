@@ -53,14 +53,14 @@ def render(template, context, language):
     return subject, body
 
 
-def send(template, recipients, context=None, *, language=None, headers_for=None):
+def send(template, recipients, context=None, *, language=None, headers=None):
     """Queues ``template`` for each recipient: one email per address, never one email
     with several addresses on it, so nobody learns another's address.
 
     ``recipients`` are accounts (the email is in the account's own language, and leaves
     with the account if it is erased before it is sent) or bare addresses (in
-    ``language``, else the language of the page being answered). ``headers_for(user)``
-    adds headers per account (List-Unsubscribe). Call it inside the transaction of the
+    ``language``, else the language of the page being answered). ``headers`` go on each
+    (List-Unsubscribe: one recipient's own). Call it inside the transaction of the
     change the email is about. Returns how many emails were queued.
     """
     fallback = language or translation.get_language() or settings.LANGUAGE_CODE
@@ -81,8 +81,7 @@ def send(template, recipients, context=None, *, language=None, headers_for=None)
                 delivery.fail_unsendable(kind=template, to=address, language=lang,
                                          user=user, error=problem)
                 continue
-            headers = headers_for(user) if headers_for and user is not None else {}
             queued.append(Email(kind=template, to=address, subject=subject, body=body,
-                                language=lang, user=user, headers=headers))
+                                language=lang, user=user, headers=dict(headers or {})))
     delivery.queue_all(queued)
     return len(queued)

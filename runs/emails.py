@@ -4,7 +4,12 @@ the caller's transaction."""
 
 from django.urls import reverse
 
-from accounts.unsubscribe import ORGANISER_MESSAGES, REMINDERS, headers_for, unsubscribe_url
+from accounts.unsubscribe import (
+    ORGANISER_MESSAGES,
+    REMINDERS,
+    one_click_headers,
+    unsubscribe_url,
+)
 from joinrun import mail
 
 
@@ -58,9 +63,9 @@ def send_cancelled(runs, runners, *, deleted=False):
 def _send_optional(template, users, context, *, kind, wanted):
     emailed = 0
     for user in _reachable(u for u in users if getattr(u, wanted)):
-        emailed += mail.send(
-            template, [user], {**context, "unsubscribe_url": unsubscribe_url(user, kind)},
-            headers_for=headers_for(kind))
+        url = unsubscribe_url(user, kind)  # one link, in the text and in the header
+        emailed += mail.send(template, [user], {**context, "unsubscribe_url": url},
+                             headers=one_click_headers(url))
     return emailed
 
 
