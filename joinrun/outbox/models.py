@@ -13,11 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class EmailQuerySet(models.QuerySet):
-    def pending(self):
-        return self.filter(status__in=[Email.Status.QUEUED, Email.Status.SENDING])
-
-
 class Email(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -56,8 +51,6 @@ class Email(models.Model):
     # The error's class (SMTPServerDisconnected, 550 …): never the server's text, which
     # can quote the address.
     last_error = models.CharField(_("last error"), max_length=100, blank=True)
-
-    objects = EmailQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outgoing email")
