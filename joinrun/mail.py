@@ -42,6 +42,14 @@ def site_url(path):
     return f"{settings.SITE_URL}{path}"
 
 
+def reachable(users):
+    """The accounts of ``users`` that may be emailed about runs and clubs: accounts
+    without an email (Strava-only) or with one not yet confirmed cannot be told, and
+    accounts whose owner asked to restrict processing get no emails but about their
+    request."""
+    return [u for u in users if u.email_confirmed and u.processing_restricted_at is None]
+
+
 def render(template, context, language):
     """(subject, body) of ``template`` in ``language``."""
     context = {"site_url": settings.SITE_URL, "contact": settings.PRIVACY_CONTACT_EMAIL,

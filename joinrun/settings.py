@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Apps may import from joinrun/ and from apps listed before them, never backwards.
     "accounts",
+    "clubs",
     "runs",
     "privacy",
     # After the apps (its register entry is erased first: it points at their accounts),

@@ -6,6 +6,7 @@ from joinrun import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("clubs/", include("clubs.urls")),
     path("privacy/", include("privacy.urls")),
     path("strava/", include("runs.strava_urls")),
     path(".well-known/", include("privacy.well_known_urls")),

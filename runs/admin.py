@@ -54,22 +54,23 @@ class ParticipationInline(admin.TabularInline):
 
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
-    list_display = ["title", "starts_at", "organiser", "meeting_point", "capacity",
+    list_display = ["title", "starts_at", "organiser", "club", "meeting_point", "capacity",
                     "going", "waiting", "cancelled_at"]
     list_filter = [WhenFilter, CancelledFilter]
     search_fields = ["title", "meeting_point", "organiser__display_name", "organiser__email"]
     date_hierarchy = "starts_at"
-    list_select_related = ["organiser"]
-    raw_id_fields = ["organiser"]
-    readonly_fields = ["series", "cancelled_at", "cancel_reason", "created_at", "updated_at"]
+    list_select_related = ["organiser", "club"]
+    raw_id_fields = ["organiser", "club"]
+    readonly_fields = ["series", "sequence", "cancelled_at", "cancel_reason", "created_at",
+                       "updated_at"]
     inlines = [ParticipationInline]
     actions = ["cancel_runs"]
 
     # What runners rely on (time, place, places, organiser) changes only through the site
     # or the cancel action, which keep the waitlist right and tell the runners.
     def get_readonly_fields(self, request, obj=None):
-        told_to_runners = ["organiser", "starts_at", "meeting_point", "latitude", "longitude",
-                           "capacity"]
+        told_to_runners = ["organiser", "club", "starts_at", "meeting_point", "latitude",
+                           "longitude", "capacity"]
         return self.readonly_fields + (told_to_runners if obj else [])
 
     def has_delete_permission(self, request, obj=None):

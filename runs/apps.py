@@ -22,8 +22,12 @@ class RunsConfig(AppConfig):
         checks.register(check_strava_settings)
 
         from accounts import unproven_connections
+        from clubs import services as club_services
 
-        from . import strava
+        from . import services, strava
+
+        # Closing a club cancels its future runs; clubs cannot import runs.
+        club_services.when_closed(services.cancel_club_runs)
 
         # A password reset ends a Strava connection made before the address was confirmed;
         # accounts cannot import runs, so runs hands it the way to end one.

@@ -15,14 +15,7 @@ from joinrun import mail
 
 def _send(template, users, context):
     """Returns how many were emailed."""
-    return mail.send(template, _reachable(users), context)
-
-
-def _reachable(users):
-    # Accounts without an email (Strava-only) or with one not yet confirmed cannot be
-    # told; accounts whose owner asked to restrict processing get no emails but about
-    # their request.
-    return [u for u in users if u.email_confirmed and u.processing_restricted_at is None]
+    return mail.send(template, mail.reachable(users), context)
 
 
 def _context(run, **extra):
@@ -62,7 +55,7 @@ def send_cancelled(runs, runners, *, deleted=False):
 
 def _send_optional(template, users, context, *, kind, wanted):
     emailed = 0
-    for user in _reachable(u for u in users if getattr(u, wanted)):
+    for user in mail.reachable(u for u in users if getattr(u, wanted)):
         url = unsubscribe_url(user, kind)  # one link, in the text and in the header
         emailed += mail.send(template, [user], {**context, "unsubscribe_url": url},
                              headers=one_click_headers(url))

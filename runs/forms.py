@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from clubs.models import Club
+
 from .models import (
     FASTEST_PACE,
     MAX_CAPACITY,
@@ -142,11 +144,27 @@ class RunForm(forms.ModelForm):
 
 
 class NewRunForm(RunForm):
+    club = forms.ModelChoiceField(
+        label=_("Club"), queryset=Club.objects.none(), required=False,
+        empty_label=_("No club: my own run"), to_field_name="slug",
+        help_text=_("A club's run is on the club's page and in its calendar, its followers "
+                    "hear of it, and every organiser of the club can change it."),
+    )
     repeat_weeks = forms.IntegerField(
         label=_("Repeat weekly for N more weeks"), min_value=0, max_value=MAX_REPEAT_WEEKS,
         initial=0, help_text=_("0 for a single run. Each date is joined separately."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+
+    field_order = ["club"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        clubs = Club.objects.listed().organised_by(user)
+        if clubs.exists():
+            self.fields["club"].queryset = clubs
+        else:
+            del self.fields["club"]
 
     def clean_repeat_weeks(self):
         return self.cleaned_data["repeat_weeks"] or 0

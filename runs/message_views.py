@@ -31,8 +31,8 @@ TEMPLATE = "runs/message.html"
 
 
 def _run_for_organiser(request, run_id):
-    run = get_object_or_404(Run.objects.select_related("organiser"), pk=run_id)
-    if run.organiser_id != request.user.pk:
+    run = get_object_or_404(Run.objects.select_related("organiser", "club"), pk=run_id)
+    if not run.is_managed_by(request.user):
         raise PermissionDenied
     return run
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clubs.models import Club
 from joinrun.encryption import EncryptedTextField
 
 from .page_cache import runs_changed
@@ -72,6 +73,18 @@ class RunQuerySet(models.QuerySet):
     def not_cancelled(self):
         return self.filter(cancelled_at__isnull=True)
 
+    def from_clubs_followed_by(self, user):
+        return self.filter(club__follows__user=user, club__closed_at__isnull=True,
+                           club__deactivated_at__isnull=True)
+
+    def managed_by(self, user):
+        """Runs ``user`` organises, and the runs of the clubs they organise."""
+        return self.filter(Q(organiser=user) | Q(club__organisers__user=user)).distinct()
+
+    def for_cards(self):
+        """What a run card shows: counts and the club's name."""
+        return self.with_counts().select_related("club")
+
     def with_counts(self):
         """Adds going_count and waiting_count. Correlated subqueries, not a join with
         GROUP BY: the paginator's COUNT(*) then leaves them out, and each page row's
@@ -80,12 +93,17 @@ class RunQuerySet(models.QuerySet):
 
 
 class Run(models.Model):
-    # Null only for past runs whose organiser deleted their account: the run stays in the
-    # archive for the runners who ran it, without a link to the person.
+    # Null once the organiser deleted their account: a past run stays in the archive for
+    # the runners who ran it, a club's future run stays with the club's other organisers;
+    # neither keeps a link to the person.
     organiser = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
         related_name="organised_runs",
     )
+    # A club's run: every organiser of the club may change it, and it is on the club's
+    # page, feed and digest. Clubs are closed, never deleted.
+    club = models.ForeignKey(Club, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="runs", verbose_name=_("Club"))
     title = models.CharField(_("Title"), max_length=100, validators=[one_line])
     description = models.TextField(_("Description"), max_length=2000, blank=True)
     starts_at = models.DateTimeField(_("Starts at"))
@@ -115,6 +133,9 @@ class Run(models.Model):
     # The start time whose reminder went out (runs/reminders.py): a second task or the
     # cron sweep for the same start sends nothing; a moved run's new start gets its own.
     reminder_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # Calendar files' SEQUENCE (RFC 5545 3.8.7.4): one more with every change of time,
+    # place or status, so a calendar app replaces the copy it has.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
 
     objects = RunQuerySet.as_manager()
 
@@ -125,6 +146,8 @@ class Run(models.Model):
             models.Index(fields=["starts_at"], name="run_starts_at"),
             # "Cancel the rest of this series".
             models.Index(fields=["series", "starts_at"], name="run_series"),
+            # A club's page and feed: its runs in start order.
+            models.Index(fields=["club", "starts_at"], name="run_club"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -218,6 +241,15 @@ class Run(models.Model):
         """Everyone going or waiting: the people to tell when the run changes."""
         return list(get_user_model().objects.filter(participations__run=self))
 
+    def is_managed_by(self, user):
+        """Whether ``user`` may change, cancel and message this run: its organiser, or
+        an organiser of its club."""
+        if not user.is_authenticated:
+            return False
+        if self.organiser_id == user.pk:
+            return True
+        return self.club_id is not None and self.club.organisers.filter(user=user).exists()
+
     def participation_of(self, user):
         if not user.is_authenticated:
             return None
@@ -307,7 +339,8 @@ class Run(models.Model):
             if run.is_cancelled or run.has_started(now):
                 return False
             self.cancelled_at, self.cancel_reason = now, reason
-            self.save(update_fields=["cancelled_at", "cancel_reason", "updated_at"])
+            self.sequence = run.sequence + 1
+            self.save(update_fields=["cancelled_at", "cancel_reason", "sequence", "updated_at"])
         return True
 
     def rest_of_series(self):
@@ -429,3 +462,22 @@ class ActivityLink(models.Model):
 def strava_activity_url(activity_id):
     # Strava's branding rule: links to its data say "View on Strava" and go here.
     return f"https://www.strava.com/activities/{activity_id}"
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar feed: the runs they go to, wait for or organise, for
+    their calendar app to poll. The secret in its address is the only key to it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="calendar_feed")
+    # 256 random bits (secrets.token_urlsafe(32)); "Make a new link" replaces it, and
+    # the old address stops working at once. Unique: the feed is found by it.
+    secret = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("Created at"), default=timezone.now)
+    # The feed's Last-Modified: when its content was last seen to change (leaving a run
+    # changes no run's updated_at).
+    fingerprint = models.CharField(max_length=64, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"

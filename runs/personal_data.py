@@ -9,7 +9,7 @@ from joinrun.mail import site_url
 from joinrun.personal_data import PersonalField, Section, iso
 
 from . import emails, services, strava
-from .models import ActivityLink, Participation, Run, StravaConnection
+from .models import ActivityLink, CalendarFeed, Participation, Run, StravaConnection
 from .page_cache import runs_changed
 
 
@@ -17,6 +17,7 @@ def export_organised_runs(user):
     return [
         {
             "title": run.title,
+            "club": run.club.name if run.club else None,
             "starts_at": iso(run.starts_at),
             "meeting_point": run.meeting_point,
             "latitude": run.latitude,
@@ -31,7 +32,8 @@ def export_organised_runs(user):
             "created_at": iso(run.created_at),
             "url": site_url(run.get_absolute_url()),
         }
-        for run in Run.objects.filter(organiser=user).order_by("starts_at", "pk")
+        for run in Run.objects.filter(organiser=user).select_related("club")
+        .order_by("starts_at", "pk")
     ]
 
 
@@ -50,12 +52,21 @@ def export_participations(user):
     ]
 
 
+def _club_carries_on(run, user):
+    """Whether ``run`` is a club's whose other organisers carry on without ``user``."""
+    club = run.club
+    return club is not None and club.is_listed and club.organisers.exclude(user=user).exists()
+
+
 def erase_organised_runs(user):
-    """Future runs are cancelled (their runners are told) and deleted; past runs stay for
-    the runners who ran them, without a link to the person."""
+    """Future runs are cancelled (their runners are told) and deleted, except a club's
+    runs that the club's other organisers carry on; past runs stay for the runners who
+    ran them. What stays keeps no link to the person."""
     now = timezone.now()
     people = {}  # runner id -> (runner, [their runs that go])
-    for run in Run.objects.filter(organiser=user).upcoming(now):
+    for run in Run.objects.filter(organiser=user).upcoming(now).select_related("club"):
+        if _club_carries_on(run, user):
+            continue
         if not run.is_cancelled:
             for runner in run.runners():
                 if runner.pk != user.pk:
@@ -119,6 +130,23 @@ def erase_strava(user):
         ActivityLink.objects.filter(participation__runner=user).delete()
 
 
+def export_calendar_feed(user):
+    feed = CalendarFeed.objects.filter(user=user).first()
+    # The address is yours: it is in your export, as it is on My account.
+    return feed and {"address": feed_url(feed), "created_at": iso(feed.created_at)}
+
+
+def erase_calendar_feed(user):
+    CalendarFeed.objects.filter(user=user).delete()
+
+
+def feed_url(feed):
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    return site_url(f"{reverse('runs:my_calendar')}?{urlencode({'token': feed.secret})}")
+
+
 UNTIL_LEFT = _("Until you leave the run or delete your account.")
 TOKENS_PURPOSE = _("Join run's keys to read your Strava activities when you ask, and when "
                    "they expire: encrypted, never shown and never exported.")
@@ -136,8 +164,9 @@ SECTIONS = [
                   "you change or cancel it. The run's title, time, place and description are "
                   "what you wrote for runners to read."),
                 _("Until you delete your account: future runs are then cancelled and "
-                  "deleted, past runs stay for the runners who ran them without a link to "
-                  "you."),
+                  "deleted (a club's runs stay with the club while it has other "
+                  "organisers), past runs stay for the runners who ran them; what stays "
+                  "has no link to you."),
             ),
         ),
         export_for=export_organised_runs,
@@ -211,5 +240,29 @@ SECTIONS = [
         ),
         export_for=export_strava,
         erase_for=erase_strava,
+    ),
+    Section(
+        name="calendar_feed",
+        title=_("Your calendar feed"),
+        fields=(
+            PersonalField(
+                "runs.CalendarFeed", "user",
+                _("Whose private calendar feed it is: the runs you go to, wait for or "
+                  "organise, for your calendar app."),
+                _("Until you make a new link (the old one stops working) or delete your "
+                  "account."),
+            ),
+            PersonalField(
+                "runs.CalendarFeed", "secret",
+                _("The random key in your feed's address: whoever has the address sees "
+                  "your runs, so only you are shown it."),
+                _("Until you make a new link or delete your account."),
+            ),
+            PersonalField("runs.CalendarFeed", "created_at",
+                          _("When you made the link."),
+                          _("Until you make a new link or delete your account.")),
+        ),
+        export_for=export_calendar_feed,
+        erase_for=erase_calendar_feed,
     ),
 ]

@@ -75,7 +75,9 @@ def edit(run, form):
         if locked.has_started():
             raise RunNotOpen(_("This run has started and can no longer be changed."))
         form.save(commit=False)
-        run.save(update_fields=[*form.Meta.fields, "updated_at"])
+        if calendar_news(run, before):
+            run.sequence = before.sequence + 1
+        run.save(update_fields=[*form.Meta.fields, "sequence", "updated_at"])
         if run.starts_at != before.starts_at:
             # Exact times: the queued reminder checks the exact start it was made for.
             reminders.schedule_reminder(run)
@@ -84,11 +86,25 @@ def edit(run, form):
     return told
 
 
+def _time_changed(run, before):
+    return _to_the_minute(run.starts_at) != _to_the_minute(before.starts_at)
+
+
+def _place_changed(run, before):
+    return (run.meeting_point, run.latitude, run.longitude) != (
+        before.meeting_point, before.latitude, before.longitude)
+
+
+def calendar_news(run, before):
+    """Whether a calendar must replace its copy of ``run``: its time or place changed
+    (RFC 5545's SEQUENCE goes up; a cancel raises it too, in Run.cancel)."""
+    return _time_changed(run, before) or _place_changed(run, before)
+
+
 def _tell_about_edit(run, before, promoted, moved_back):
     change = {
-        "time_changed": _to_the_minute(run.starts_at) != _to_the_minute(before.starts_at),
-        "place_changed": (run.meeting_point, run.latitude, run.longitude)
-        != (before.meeting_point, before.latitude, before.longitude),
+        "time_changed": _time_changed(run, before),
+        "place_changed": _place_changed(run, before),
         "before": before,
     }
     told = Told(moved_back=len(moved_back), promoted=len(promoted))
@@ -143,3 +159,8 @@ def send_cancellations(people, *, deleted=False):
             same_dates.setdefault(key, (series_runs, []))[1].append(runner)
     return sum(emails.send_cancelled(runs, runners, deleted=deleted)
                for runs, runners in same_dates.values())
+
+
+def cancel_club_runs(club, *, reason):
+    """A club closed: its future runs are cancelled and their runners told."""
+    return cancel(list(club.runs.upcoming().not_cancelled()), reason=reason)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import message_views, views
+from . import feed_views, message_views, views
 
 app_name = "runs"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("runs/<int:run_id>/cancel/", views.cancel, name="cancel"),
     path("runs/<int:run_id>/calendar.ics", views.run_calendar, name="calendar"),
     path("runs/<int:run_id>/message/", message_views.message_runners, name="message"),
+    # Feeds: a club's public one (under the club's address) and each person's private one.
+    path("clubs/<slug:slug>/calendar.ics", feed_views.club_calendar, name="club_calendar"),
+    path("calendar/mine.ics", feed_views.my_calendar, name="my_calendar"),
+    path("calendar/mine/new-link/", feed_views.new_link, name="new_calendar_link"),
 ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from clubs import digests
 from joinrun.views import render_form
 
 from . import calendar, reminders, services, strava_views
@@ -25,24 +26,36 @@ from .page_cache import for_signed_out_visitors
 RUNS_PER_PAGE = 20
 HOME_RUNS = 5
 PAST_RUNS_ON_MY_PAGE = 50
+FOLLOWED_ON_MY_PAGE = 10
 
 
 def _get_run(run_id):
-    return get_object_or_404(Run.objects.select_related("organiser"), pk=run_id)
+    return get_object_or_404(Run.objects.select_related("organiser", "club"), pk=run_id)
 
 
 def _get_run_for_organiser(request, run_id):
+    """The run, for its organiser or an organiser of its club; 403 for anyone else."""
     run = _get_run(run_id)
-    if run.organiser_id != request.user.pk:
+    if not run.is_managed_by(request.user):
         raise PermissionDenied
     return run
 
 
 @for_signed_out_visitors
 def home(request):
-    runs = list(Run.objects.upcoming().not_cancelled().with_counts()[:HOME_RUNS])
-    _mark_my_status(request.user, runs)
-    return render(request, "runs/home.html", {"runs": runs})
+    followed = _from_followed_clubs(request.user, HOME_RUNS)
+    runs = list(Run.objects.upcoming().not_cancelled().exclude(pk__in=[r.pk for r in followed])
+                .for_cards()[:HOME_RUNS])
+    _mark_my_status(request.user, followed + runs)
+    return render(request, "runs/home.html", {"runs": runs, "followed": followed})
+
+
+def _from_followed_clubs(user, count, now=None):
+    """The next runs of the clubs ``user`` follows: first on the home page and My runs."""
+    if not user.is_authenticated:
+        return []
+    return list(Run.objects.upcoming(now).not_cancelled().from_clubs_followed_by(user)
+                .for_cards()[:count])
 
 
 @for_signed_out_visitors
@@ -58,7 +71,7 @@ def run_list(request):
         # A bad value in a shared or hand-edited link: say what was wrong and show the
         # whole list rather than an error page.
         status = 400
-    page = Paginator(runs.with_counts(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(runs.for_cards(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
     _mark_my_status(request.user, page.object_list)
     context = {"page": page, "filters": filters, "past": past}
     return render(request, "runs/run_list.html", context, status=status)
@@ -81,9 +94,10 @@ def run_detail(request, run_id):
 
 
 def _detail_page(request, run_id, *, error=None, status=200):
-    run = get_object_or_404(Run.objects.with_counts().select_related("organiser"), pk=run_id)
+    run = get_object_or_404(Run.objects.with_counts().select_related("organiser", "club"),
+                            pk=run_id)
     mine = run.participation_of(request.user)
-    is_organiser = request.user.is_authenticated and run.organiser_id == request.user.pk
+    is_organiser = run.is_managed_by(request.user)
     going, waiting, unnamed = [], [], 0
     # Names only for the organiser and the run's own runners; everyone else sees counts.
     # Who ran it shows as a mark, never their Strava data (that is for its owner alone).
@@ -145,11 +159,13 @@ def leave(request, run_id):
 
 @login_required
 def run_new(request):
-    form = NewRunForm(request.POST or None)
+    form = NewRunForm(request.POST or None, user=request.user,
+                      initial={"club": request.GET.get("club")})
     if request.method == "POST" and form.is_valid():
         starts = form.weekly_starts()
         series = uuid.uuid4() if len(starts) > 1 else None
         template = form.save(commit=False)
+        template.club = form.cleaned_data.get("club")
         runs = []
         with transaction.atomic():
             for starts_at in starts:
@@ -158,6 +174,8 @@ def run_new(request):
                 run.save()
                 reminders.schedule_reminder(run)
                 runs.append(run)
+            if template.club:
+                digests.schedule(template.club)
         if len(runs) == 1:
             messages.success(request, _("Your run is created."))
         else:
@@ -231,7 +249,9 @@ def run_calendar(request, run_id):
 @login_required
 def my_runs(request):
     user, now = request.user, timezone.now()
-    organising = Run.objects.filter(organiser=user).upcoming(now).with_counts()
+    organising = Run.objects.managed_by(user).upcoming(now).for_cards()
+    followed = _from_followed_clubs(user, FOLLOWED_ON_MY_PAGE, now)
+    _mark_my_status(user, followed)
     joined = list(
         Participation.objects.filter(runner=user, run__starts_at__gte=now).with_position()
         .select_related("run").order_by("run__starts_at", "run__pk")
@@ -240,11 +260,12 @@ def my_runs(request):
     my_link = ActivityLink.objects.filter(participation__run=OuterRef("pk"),
                                           participation__runner=user)
     past = (
-        Run.objects.past(now).involving(user).with_counts()
+        Run.objects.past(now).involving(user).for_cards()
         .annotate(my_activity_id=Subquery(my_link.values("activity_id")[:1]))
         [:PAST_RUNS_ON_MY_PAGE]
     )
     context = {
+        "followed": followed,
         "organising": organising,
         "going": [p for p in joined if p.is_going],
         "waiting": [p for p in joined if not p.is_going],
