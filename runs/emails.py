@@ -70,9 +70,10 @@ def send_reminder(run, runners):
                           wanted="reminder_emails")
 
 
-def send_organiser_message(run, runners, *, text):
-    """The organiser's ``text`` to ``runners``; returns how many were emailed. The text
-    lives only in the queued emails, which the outbox blanks once sent."""
-    context = _context(run, text=text, organiser_name=run.organiser.display_name)
+def send_organiser_message(run, runners, *, text, sender):
+    """``sender``'s ``text`` to ``runners`` (the sender organises the run, or its club);
+    returns how many were emailed. The text lives only in the queued emails, which the
+    outbox blanks once sent."""
+    context = _context(run, text=text, organiser_name=sender.display_name)
     return _send_optional("organiser_message", runners, context, kind=ORGANISER_MESSAGES,
                           wanted="organiser_emails")

@@ -71,7 +71,8 @@ def message_runners(request, run_id):
             until = datetime.fromtimestamp(window.resets_at, tz=UTC)
             return too_many(request, TEMPLATE, until, run=run, form=form, limited=True)
         audience = _audience(run, form.cleaned_data["audience"])
-        emailed = emails.send_organiser_message(run, audience, text=form.cleaned_data["text"])
+        emailed = emails.send_organiser_message(run, audience, text=form.cleaned_data["text"],
+                                               sender=request.user)
         if emailed:
             message_limit.record(str(run.pk))
     messages.success(request, _told(form.cleaned_data["audience"], len(audience), emailed))

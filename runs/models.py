@@ -78,8 +78,10 @@ class RunQuerySet(models.QuerySet):
                            club__deactivated_at__isnull=True)
 
     def managed_by(self, user):
-        """Runs ``user`` organises, and the runs of the clubs they organise."""
-        return self.filter(Q(organiser=user) | Q(club__organisers__user=user)).distinct()
+        """The runs Run.is_managed_by() lets ``user`` change: their own runs outside
+        clubs, and the runs of the clubs they organise."""
+        return self.filter(Q(organiser=user, club__isnull=True)
+                           | Q(club__organisers__user=user)).distinct()
 
     def for_cards(self):
         """What a run card shows: counts and the club's name."""
@@ -242,13 +244,14 @@ class Run(models.Model):
         return list(get_user_model().objects.filter(participations__run=self))
 
     def is_managed_by(self, user):
-        """Whether ``user`` may change, cancel and message this run: its organiser, or
-        an organiser of its club."""
+        """Whether ``user`` may change, cancel and message this run: for a club's run,
+        whoever organises the club now (one removed from it no longer may); else its
+        organiser."""
         if not user.is_authenticated:
             return False
-        if self.organiser_id == user.pk:
-            return True
-        return self.club_id is not None and self.club.organisers.filter(user=user).exists()
+        if self.club_id is not None:
+            return self.club.organisers.filter(user=user).exists()
+        return self.organiser_id == user.pk
 
     def participation_of(self, user):
         if not user.is_authenticated:

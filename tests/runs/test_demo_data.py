@@ -62,3 +62,22 @@ def test_demo_runner_ran_a_recent_run_they_can_link_to_strava(db):
 def test_demo_accounts_have_confirmed_addresses(db):
     call_command("load_demo_data")
     assert not User.objects.filter(email_confirmed_at=None).exists()
+
+
+def test_demo_data_has_two_clubs_and_the_demo_runner_follows_one(client, db):
+    call_command("load_demo_data")
+    call_command("load_demo_data")
+    from clubs.models import Club
+
+    clubs = Club.objects.listed()
+    assert clubs.count() == 2
+    followed = clubs.filter(follows__user__email="runner@demo.join.run")
+    assert [club.name for club in followed] == ["Ljubljana River Runners"]
+    assert Run.objects.filter(club=followed[0]).upcoming().count() >= 3
+    runner = User.objects.get(email="runner@demo.join.run")
+    client.force_login(runner)
+    home = client.get("/").content.decode()
+    assert "From clubs you follow" in home
+    assert home.index("From clubs you follow") < home.index("Tuesday river loop")
+    page = client.get(followed[0].get_absolute_url()).content.decode()
+    assert "Tuesday river loop" in page and "Demo organiser" in page

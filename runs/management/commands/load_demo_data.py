@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from clubs import services as club_services
+from clubs.models import Club, Follow, Organiser
 from runs.models import Participation, Run
 from runs.reminders import schedule_reminder
 
@@ -37,6 +39,17 @@ DEMO_RUNS = [
     (9, 19, 0, "Track intervals", "Stadium Kodeljevo", "10", (240, 300), 25, ""),
 ]
 SERIES_RUNS = 4  # the weekly "Tuesday river loop"
+# (name, place, description, the demo runs that are the club's); the demo organiser runs
+# both, Maja co-organises the second, and the demo runner follows the first.
+DEMO_CLUBS = [
+    ("Ljubljana River Runners", "Ljubljana",
+     "Easy social runs along the Ljubljanica every week, and a hill session for those who "
+     "want one. All paces welcome; we wait at every turn.",
+     {"Tuesday river loop", "Rožnik hill repeats", "Sunrise 5K"}),
+    ("Šmarna gora Trail Club", "Tacen, Ljubljana",
+     "Trail runs on Šmarna gora and Grmada. Trail shoes help; a head torch in winter.",
+     {"Šmarna gora trail"}),
+]
 
 
 class Command(BaseCommand):
@@ -48,6 +61,7 @@ class Command(BaseCommand):
             raise CommandError("Refusing to load demo data with HTTPS=true (production).")
         with transaction.atomic():
             created = self.create_accounts()
+            self.create_clubs()
             runs = self.create_runs()
             self.create_past_run()
         self.stdout.write(
@@ -72,6 +86,24 @@ class Command(BaseCommand):
                 created += 1
         return created
 
+    def create_clubs(self):
+        organiser = User.objects.get(email=DEMO_ACCOUNTS[1][0])
+        for name, place, description, _titles in DEMO_CLUBS:
+            if not Club.objects.filter(name=name).exists():
+                club_services.create(organiser, name=name, place=place,
+                                     description=description)
+        trail_club = Club.objects.get(name=DEMO_CLUBS[1][0])
+        Organiser.objects.get_or_create(club=trail_club,
+                                        user=User.objects.get(email="maja@demo.join.run"))
+        Follow.objects.get_or_create(club=Club.objects.get(name=DEMO_CLUBS[0][0]),
+                                     user=User.objects.get(email=DEMO_ACCOUNTS[0][0]))
+
+    def club_of(self, title):
+        for name, _place, _description, titles in DEMO_CLUBS:
+            if title in titles:
+                return Club.objects.get(name=name)
+        return None
+
     def create_runs(self):
         """About ten upcoming runs, unless the demo organiser already has some: dates are
         relative to today, so a later `make run` tops them up once they are past."""
@@ -87,7 +119,7 @@ class Command(BaseCommand):
         runs = []
         for days, hour, minute, title, place, km, pace, capacity, text in DEMO_RUNS:
             runs.append(Run.objects.create(
-                organiser=organiser, title=title, meeting_point=place,
+                organiser=organiser, club=self.club_of(title), title=title, meeting_point=place,
                 starts_at=at(days, hour, minute), distance_km=Decimal(km),
                 pace_min=pace[0], pace_max=pace[1], capacity=capacity, description=text,
                 latitude=Decimal("46.05108"), longitude=Decimal("14.50513"),
@@ -97,6 +129,7 @@ class Command(BaseCommand):
         for week in range(SERIES_RUNS):
             runs.append(Run.objects.create(
                 organiser=organiser, title="Tuesday river loop", series=series,
+                club=self.club_of("Tuesday river loop"),
                 meeting_point="Cobblers' Bridge", starts_at=at(next_tuesday + 7 * week, 18, 0),
                 distance_km=Decimal("7.5"), pace_min=330, pace_max=375, capacity=30,
                 description="Our weekly social run along the Ljubljanica. All welcome.",
