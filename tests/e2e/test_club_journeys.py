@@ -1,0 +1,82 @@
+"""Clubs as their people meet them, in Chromium on a phone: an organiser starts a club and
+invites a co-organiser, who accepts from the emailed link and then changes the club's run."""
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from clubs.models import Club
+from runs.models import Run
+from tests.conftest import make_user
+from tests.e2e.test_run_journeys import browser_of, site_url_is_live_server  # noqa: F401
+from tests.runs.conftest import make_run
+
+pytestmark = pytest.mark.browser
+
+
+def link_in(body, path_part):
+    (link,) = [line for line in body.splitlines() if path_part in line]
+    return link.strip()
+
+
+def test_start_a_club_invite_a_co_organiser_who_accepts_and_edits_a_club_run(
+    browser_of, site_url_is_live_server  # noqa: F811
+):
+    bojan = make_user("bojan@example.com", "Bojan")
+    make_user("dora@example.com", "Dora")
+    runner = make_user("ana@example.com", "Ana")
+
+    # Bojan starts the club from the clubs page.
+    page = browser_of("bojan@example.com")
+    page.get_by_role("link", name="Clubs").click()
+    page.get_by_role("link", name="Start a club").click()
+    page.get_by_label("Name").fill("Tivoli Trotters")
+    page.get_by_label("Place").fill("Ljubljana")
+    page.get_by_label("Description").fill("Easy runs around Tivoli every week.")
+    page.get_by_role("button", name="Create club").click()
+    expect(page.get_by_role("heading", name="Tivoli Trotters")).to_be_visible()
+    assert page.url.endswith("/clubs/tivoli-trotters/")
+    expect(page.get_by_text("Your club is created.")).to_be_visible()
+
+    # He publishes a run for it, which a runner joins.
+    club = Club.objects.get(slug="tivoli-trotters")
+    run = make_run(bojan, club=club, title="Tivoli hill loop")
+    run.join(runner)
+
+    # He invites Dora by her address.
+    page.get_by_role("link", name="Edit the club and its organisers").click()
+    page.get_by_label("Email").fill("Dora@Example.com")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text("Dora is invited and gets an email.")).to_be_visible()
+    expect(page.get_by_text("Invitations waiting")).to_be_visible()
+
+    # Dora opens the link in her email: the page changes nothing until she accepts.
+    (invitation,) = [m for m in mail.outbox if m.to == ["dora@example.com"]]
+    assert "Bojan invited you to organise the club Tivoli Trotters" in invitation.body
+    dora = browser_of("dora@example.com")
+    dora.goto(link_in(invitation.body, "/invitation/"))
+    expect(dora.get_by_text("Bojan invited you to organise this club with them.")).to_be_visible()
+    assert not club.organisers.filter(user__email="dora@example.com").exists()
+    dora.get_by_role("button", name="Accept").click()
+    expect(dora.get_by_text("You now organise Tivoli Trotters.")).to_be_visible()
+    expect(dora.get_by_text("Bojan, Dora")).to_be_visible()
+    assert [m for m in mail.outbox if m.to == ["bojan@example.com"]
+            and "Dora now organises Tivoli Trotters" in m.subject]
+
+    # The invitation is used: opening it again shows her the club she now organises.
+    dora.goto(link_in(invitation.body, "/invitation/"))
+    assert dora.url.endswith("/clubs/tivoli-trotters/")
+    expect(dora.get_by_role("link", name="Edit the club and its organisers")).to_be_visible()
+
+    # Dora changes the club's run, which she did not create: its runner is told.
+    dora.get_by_role("link", name="Tivoli hill loop").click()
+    expect(dora.get_by_text("Tivoli Trotters")).to_be_visible()
+    dora.get_by_role("link", name="Edit or cancel this run").click()
+    dora.get_by_label("Meeting point").fill("Tivoli castle, front steps")
+    dora.get_by_role("button", name="Save changes").click()
+    expect(dora.get_by_text("Your changes are saved. 1 runner was emailed.")).to_be_visible()
+    run.refresh_from_db()
+    assert run.meeting_point == "Tivoli castle, front steps"
+    assert [m for m in mail.outbox if m.to == ["ana@example.com"]
+            and "Tivoli castle, front steps" in m.body]
+    assert Run.objects.get(pk=run.pk).sequence == 1
