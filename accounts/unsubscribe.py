@@ -15,6 +15,9 @@ keeping the old one in SECRET_KEY_FALLBACKS) breaks every link, and says so on t
 - GET: the page the email's body links to, with a button; it changes nothing, so a mail
   scanner that opens links unsubscribes nobody. The button is an ordinary
   CSRF-protected form POST.
+
+clubs/unsubscribe.py (unfollowing a club from its "New runs" digest) works the same way
+and shares one_click_headers, is_one_click and render_page with this module.
 """
 
 from django.contrib.auth import get_user_model
@@ -84,7 +87,7 @@ def turn_off(user, kind):
     return changed == 1
 
 
-def _is_one_click(request):
+def is_one_click(request):
     return request.method == "POST" and request.POST.get(ONE_CLICK_BODY[0]) == ONE_CLICK_BODY[1]
 
 
@@ -96,8 +99,8 @@ def unsubscribe(request):
     try:
         user, kind = read_token(request.GET.get("token"))
     except BrokenLink:
-        return _page(request, "accounts/unsubscribe_broken.html", {}, status=400)
-    if _is_one_click(request):
+        return render_page(request, "accounts/unsubscribe_broken.html", {}, status=400)
+    if is_one_click(request):
         return _result(request, user, kind)
     return _page_with_button(request, user, kind)
 
@@ -108,15 +111,15 @@ def _page_with_button(request, user, kind):
         return _result(request, user, kind)
     context = {"kind": kind, "token": request.GET["token"],
                "already_off": not getattr(user, KINDS[kind])}
-    return _page(request, "accounts/unsubscribe.html", context, language=user.language)
+    return render_page(request, "accounts/unsubscribe.html", context, language=user.language)
 
 
 def _result(request, user, kind):
     context = {"kind": kind, "changed": turn_off(user, kind), "already_off": True}
-    return _page(request, "accounts/unsubscribe.html", context, language=user.language)
+    return render_page(request, "accounts/unsubscribe.html", context, language=user.language)
 
 
-def _page(request, template, context, *, status=200, language=None):
+def render_page(request, template, context, *, status=200, language=None):
     # In the account's language, as the email was: the person may be signed out, and
     # then the browser's language would be a guess.
     with translation.override(language or translation.get_language()):

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from clubs import digests
+from clubs.models import Club
 from joinrun.views import render_form
 
 from . import calendar, reminders, services, strava_views
@@ -168,6 +169,10 @@ def run_new(request):
         template.club = form.cleaned_data.get("club")
         runs = []
         with transaction.atomic():
+            if template.club:
+                # The digest marks what it listed as covered under this lock: a run saved
+                # while one is being written must wait for it, to be in the next one.
+                Club.objects.select_for_update().get(pk=template.club.pk)
             for starts_at in starts:
                 run = copy.copy(template)  # a model's copy has its own state
                 run.organiser, run.starts_at, run.series = request.user, starts_at, series
