@@ -1,14 +1,21 @@
 """Clubs as their people meet them, in Chromium on a phone: an organiser starts a club and
 invites a co-organiser, who accepts from the emailed link and then changes the club's run."""
 
+import re
+
 import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
 from clubs.models import Club
 from runs.models import Run
+from tests.clubs.conftest import make_club
 from tests.conftest import make_user
-from tests.e2e.test_run_journeys import browser_of, site_url_is_live_server  # noqa: F401
+from tests.e2e.test_run_journeys import (  # noqa: F401
+    browser_of,
+    in_three_days_at_half_past_six,
+    site_url_is_live_server,
+)
 from tests.runs.conftest import make_run
 
 pytestmark = pytest.mark.browser
@@ -80,3 +87,55 @@ def test_start_a_club_invite_a_co_organiser_who_accepts_and_edits_a_club_run(
     assert [m for m in mail.outbox if m.to == ["ana@example.com"]
             and "Tivoli castle, front steps" in m.body]
     assert Run.objects.get(pk=run.pk).sequence == 1
+
+
+def test_follow_a_club_get_one_digest_of_a_new_series_and_unfollow_in_one_click(
+    browser, browser_of, site_url_is_live_server  # noqa: F811
+):
+    bojan = make_user("bojan@example.com", "Bojan")
+    make_user("ana@example.com", "Ana")
+    make_club(bojan, name="Tivoli Trotters")
+
+    # Ana finds the club and follows it.
+    ana = browser_of("ana@example.com")
+    ana.goto("/clubs/?q=tivoli")
+    ana.get_by_role("link", name="Tivoli Trotters").click()
+    ana.get_by_role("button", name="Follow").click()
+    expect(ana.get_by_text("You follow Tivoli Trotters")).to_be_visible()
+    expect(ana.get_by_text("1 follows this club")).to_be_visible()
+
+    # Bojan publishes a weekly series for the club on the new-run page.
+    organiser = browser_of("bojan@example.com")
+    organiser.goto("/clubs/tivoli-trotters/")
+    organiser.get_by_role("link", name="Organise a run for this club").click()
+    expect(organiser.get_by_label("Club")).to_have_value("tivoli-trotters")
+    first = in_three_days_at_half_past_six()
+    organiser.get_by_label("Title").fill("River loop")
+    organiser.get_by_label("Starts at").fill(first.strftime("%Y-%m-%dT%H:%M"))
+    organiser.get_by_label("Meeting point").fill("Cobblers' Bridge")
+    organiser.get_by_label("Distance (km)").fill("8")
+    organiser.get_by_label("Repeat weekly for N more weeks").fill("2")
+    organiser.get_by_role("button", name="Create run").click()
+    expect(organiser.get_by_role("link", name="Tivoli Trotters")).to_be_visible()
+
+    # One email reaches Ana, the series on one line.
+    (digest,) = [m for m in mail.outbox if m.to == ["ana@example.com"]]
+    assert digest.subject == "New runs from Tivoli Trotters"
+    assert "3 dates: River loop" in digest.body
+    assert digest.body.count("River loop") == 1
+    ana.goto("/")
+    expect(ana.get_by_role("heading", name="From clubs you follow")).to_be_visible()
+
+    # Her mail program's "Unsubscribe": RFC 8058's POST, no cookie, no CSRF token.
+    one_click = re.fullmatch(r"<(\S+)>", digest.extra_headers["List-Unsubscribe"])[1]
+    mail_program = browser.new_context()
+    try:
+        response = mail_program.request.post(
+            one_click, data="List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert 200 <= response.status < 300, response.status
+    finally:
+        mail_program.close()
+    ana.goto("/clubs/tivoli-trotters/")
+    expect(ana.get_by_role("button", name="Follow", exact=True)).to_be_visible()
+    expect(ana.get_by_text("0 follow this club")).to_be_visible()
