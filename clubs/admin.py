@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
+from .forms import ClubForm
 from .models import Club, Organiser
 
 
@@ -47,6 +48,8 @@ class ClubAdmin(admin.ModelAdmin):
     search_fields = ["name", "place", "slug"]
     readonly_fields = ["slug", "created_at", "updated_at", "closed_at", "deactivated_at"]
     fields = ["name", "place", "description", *readonly_fields]
+    # The site's form: the same checks of the name and its address.
+    form = ClubForm
     inlines = [OrganiserInline]
     actions = ["deactivate", "reactivate"]
 
@@ -55,6 +58,12 @@ class ClubAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(
             organiser_total=Count("organisers", distinct=True),
             follower_total=Count("follows", distinct=True))
+
+    def save_model(self, request, obj, form, change):
+        # As on the site: a new name gives the club a new address, and the old one
+        # redirects.
+        services.update(obj, **{name: form.cleaned_data[name]
+                                for name in ("name", "place", "description")})
 
     def has_add_permission(self, request):
         return False  # a club needs an organiser: people start clubs on the site

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -9,6 +11,7 @@ from . import services
 from .models import Club
 
 SEARCH_LENGTH = 80
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ClubForm(forms.ModelForm):
@@ -25,14 +28,23 @@ class ClubForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
+        name = _one_line(self.cleaned_data["name"])
         problem = services.name_problem(name, self.instance if self.instance.pk else None)
         if problem:
             raise ValidationError(problem)
         return name
 
     def clean_place(self):
-        return " ".join(self.cleaned_data["place"].split())
+        return _one_line(self.cleaned_data["place"])
+
+
+def _one_line(text):
+    """``text`` on one line with single spaces; control characters refused (a club's
+    name goes into email subjects and calendar files, as a run's title does)."""
+    text = " ".join(text.split())
+    if CONTROL_CHARACTERS.search(text):
+        raise ValidationError(_("Use one line, without control characters."))
+    return text
 
 
 class InviteForm(forms.Form):
@@ -47,7 +59,15 @@ class ClubSearchForm(forms.Form):
     q = forms.CharField(label=_("Name or place"), required=False, max_length=SEARCH_LENGTH)
 
     def search(self, clubs):
+        """Clubs whose name or place holds every word. "roznik" finds "Rožnik" through
+        the club's address, and "šiška" finds "Šiška": SQLite's LIKE folds the case of
+        ASCII letters only."""
         text = self.cleaned_data.get("q", "").strip() if self.is_valid() else ""
         for word in text.split():
-            clubs = clubs.filter(Q(name__icontains=word) | Q(place__icontains=word))
+            matches = (Q(name__icontains=word) | Q(place__icontains=word)
+                       | Q(place__icontains=word.capitalize()))
+            folded = services.slug_for(word)
+            if folded:
+                matches |= Q(slug__contains=folded)
+            clubs = clubs.filter(matches)
         return clubs

@@ -42,7 +42,9 @@ def erase_clubs(user):
     for role in Organiser.objects.filter(user=user).select_related("club"):
         club = role.club
         if club.closed_at is None and not club.organisers.exclude(user=user).exists():
-            services.close(club)
+            # Closed "by" the person leaving: the club's closing email goes to its other
+            # organisers, and there are none.
+            services.close(club, by=user)
         role.delete()
 
 

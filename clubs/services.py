@@ -31,7 +31,8 @@ def when_closed(callback):
 
 
 def slug_for(name):
-    return slugify(name)[:90].strip("-")
+    # "Run_Club" reads as "Run Club": both get the address run-club.
+    return slugify(name.replace("_", " "))[:90].strip("-")
 
 
 def name_problem(name, club=None):
@@ -138,6 +139,11 @@ def withdraw(club, invitation_id):
 def remove_organiser(club, *, by, user_id):
     """``by`` removes another organiser of ``club``, who is told."""
     with transaction.atomic():
+        # Under the club's lock: two organisers removing each other at once cannot leave
+        # the club with none.
+        Club.objects.select_for_update().get(pk=club.pk)
+        if not club.organisers.filter(user=by).exists():
+            raise ClubError(_("You no longer organise this club."))
         role = club.organisers.select_related("user").filter(user_id=user_id).first()
         if role is None:
             raise ClubError(_("They no longer organise this club."))
@@ -173,6 +179,9 @@ def close(club, *, by=None, now=None):
         club.closed_at = now
         club.save(update_fields=["closed_at", "updated_at"])
         Invitation.objects.filter(club=club).delete()
+        # A closed club publishes nothing more and cannot reopen: its follows have no
+        # purpose left (and its page has no Unfollow button), so they go.
+        Follow.objects.filter(club=club).delete()
         told = None
         for callback in _on_close:
             told = callback(club, reason=_("The club %(club)s has closed.") % {"club": club.name})

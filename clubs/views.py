@@ -35,9 +35,10 @@ def webcal(url):
     return "webcal://" + url.split("://", 1)[1]
 
 
-def _find(slug, *, with_redirect=True):
-    """The club at ``slug``: (club, None), or (None, a redirect) for an old address.
-    404 for no club, or one staff deactivated."""
+def _find(slug, *, with_redirect=True, page="clubs:detail"):
+    """The club at ``slug``: (club, None), or (None, a redirect to the same ``page`` at
+    its current address) for an old address. 404 for no club, or one staff
+    deactivated."""
     club = Club.objects.filter(slug=slug, deactivated_at__isnull=True).first()
     if club is not None:
         return club, None
@@ -45,7 +46,7 @@ def _find(slug, *, with_redirect=True):
         slug=slug, club__deactivated_at__isnull=True).first()
     if old is None or not with_redirect:
         raise Http404
-    return None, redirect(old.club, permanent=True)
+    return None, redirect(page, old.club.slug, permanent=True)
 
 
 def _club_for_organiser(request, slug):
@@ -177,7 +178,11 @@ def invite(request, slug):
 @login_required
 def invitation(request, slug):
     """The invited person's page: accept or decline (POST), never by opening it."""
-    club = get_object_or_404(Club, slug=slug, deactivated_at__isnull=True)
+    # Its link was emailed: after a rename it leads to the club's new address.
+    club, moved = _find(slug, with_redirect=request.method == "GET",
+                        page="clubs:invitation")
+    if moved:
+        return moved
     pending = services.pending_invitation(club, request.user)
     if request.method == "POST":
         if request.POST.get("answer") == "decline":

@@ -161,7 +161,8 @@ class NewRunForm(RunForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         clubs = Club.objects.listed().organised_by(user)
-        if clubs.exists():
+        # A club sent by someone who organises none is refused, not silently dropped.
+        if clubs.exists() or self.data.get("club"):
             self.fields["club"].queryset = clubs
         else:
             del self.fields["club"]
