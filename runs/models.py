@@ -484,3 +484,13 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
+
+    @property
+    def url(self):
+        """The feed's full address, secret and all: for its owner's eyes only."""
+        return f"{settings.SITE_URL}{reverse('runs:my_calendar')}?token={self.secret}"
+
+    @property
+    def webcal_url(self):
+        """The same address as webcal://, which calendar apps open to subscribe."""
+        return "webcal://" + self.url.split("://", 1)[1]

@@ -81,11 +81,13 @@ def erase_organised_runs(user):
 
 def erase_participations(user):
     now = timezone.now()
-    for participation in Participation.objects.filter(runner=user).select_related("run"):
+    for participation in Participation.objects.filter(runner=user).select_related("run__club"):
         run = participation.run
         # Runs that have started need no promotion; runs the person organises are
-        # deleted with their other data, and their runners told once.
-        if run.has_started(now) or run.organiser_id == user.pk:
+        # deleted with their other data, and their runners told once (but a club's run
+        # that its other organisers carry on stays, and the next in line moves up).
+        if run.has_started(now) or (run.organiser_id == user.pk
+                                    and not _club_carries_on(run, user)):
             participation.delete()
             continue
         for promoted in run.leave(user, now=now):
@@ -133,18 +135,12 @@ def erase_strava(user):
 def export_calendar_feed(user):
     feed = CalendarFeed.objects.filter(user=user).first()
     # The address is yours: it is in your export, as it is on My account.
-    return feed and {"address": feed_url(feed), "created_at": iso(feed.created_at)}
+    return feed and {"address": feed.url, "created_at": iso(feed.created_at),
+                     "content_changed_at": iso(feed.changed_at)}
 
 
 def erase_calendar_feed(user):
     CalendarFeed.objects.filter(user=user).delete()
-
-
-def feed_url(feed):
-    from django.urls import reverse
-    from django.utils.http import urlencode
-
-    return site_url(f"{reverse('runs:my_calendar')}?{urlencode({'token': feed.secret})}")
 
 
 UNTIL_LEFT = _("Until you leave the run or delete your account.")
@@ -261,6 +257,13 @@ SECTIONS = [
             PersonalField("runs.CalendarFeed", "created_at",
                           _("When you made the link."),
                           _("Until you make a new link or delete your account.")),
+            PersonalField("runs.CalendarFeed", "changed_at",
+                          _("When the runs in your feed last changed, so your calendar app "
+                            "downloads it again only then."),
+                          _("Until you delete your account.")),
+            PersonalField("runs.CalendarFeed", "fingerprint",
+                          _("A checksum of your feed's runs, to notice that they changed."),
+                          _("Until you delete your account."), exported=False),
         ),
         export_for=export_calendar_feed,
         erase_for=erase_calendar_feed,

@@ -2,13 +2,15 @@
 
     make bench        (or: .venv/bin/python tests/benchmarks/site_speed.py)
 
-Seeds a fresh SQLite database in a temporary folder with 1,000 upcoming runs and one run with
-200 runners, serves it with gunicorn (joinrun/gunicorn.conf.py, joinrun.settings from the
-environment) and loads each page from a second process: wrk when /usr/bin/wrk exists, else a
-small Python load generator. Prints requests/s and latency per page beside the trivial
-/healthz, the SQL queries each page makes at two sizes, and what a first visit to /runs/
-transfers. It prints figures and marks the targets PASS or MISS; it always exits 0, because
-figures depend on the machine and belong in a review, not in CI.
+Seeds a fresh SQLite database in a temporary folder with 1,000 upcoming runs (half of them a
+club's) and one run with 200 runners, serves it with gunicorn (joinrun/gunicorn.conf.py,
+joinrun.settings from the environment) and loads each page from a second process: wrk when
+/usr/bin/wrk exists, else a small Python load generator. Prints requests/s and latency per page
+beside the trivial /healthz, the SQL queries each page makes at two sizes, and what a first
+visit to /runs/ transfers. The club's calendar feed is loaded twice: as a new subscriber gets
+it (200, all 500 events written) and as a polling calendar app does (If-None-Match: 304).
+It prints figures and marks the targets PASS or MISS; it always exits 0, because figures
+depend on the machine and belong in a review, not in CI.
 
 Tunables (environment): BENCH_SECONDS (10 per page), BENCH_CONNECTIONS (8),
 WEB_CONCURRENCY (gunicorn workers, 2).
@@ -43,12 +45,17 @@ RUNS = 1000
 BIG_RUN_RUNNERS = 200
 BIG_RUN_CAPACITY = 150  # so the big run has a waitlist as well as a list of names
 SMALL_RUNS = 10
+CLUB_NAME = "Tivoli Trotters"  # every other run is the club's: 5 at the small size, then 500
 WRK = "/usr/bin/wrk"
 KB = 1000
 
 RUNS_PAGE_TARGET = 0.5  # × the /healthz rate
 RUN_PAGE_TARGET = 0.4
 FIRST_VISIT_TARGET_KB = 25
+
+
+FEED_FULL = "club feed, 500 events (200)"
+FEED_304 = "club feed, If-None-Match (304)"
 
 
 def main():
@@ -64,28 +71,33 @@ def main():
         # STATIC_ROOT is fixed in settings (the project's staticfiles/, as for `make run`).
         call_command("collectstatic", interactive=False, verbosity=0)
         big_run, viewer = seed_small()
-        queries_small = count_queries(big_run, viewer)
+        paths = counted_paths(big_run)
+        queries_small = count_queries(paths, viewer)
         seed_the_rest(big_run)
-        queries_seeded = count_queries(big_run, viewer)
-        signed_in = session_cookie(viewer)
+        queries_seeded = count_queries(paths, viewer)
+        signed_in = {"Cookie": session_cookie(viewer)}
         from django.db import connections as databases
 
         databases.close_all()
 
         from tests.served import gunicorn
 
-        run_page = f"/runs/{big_run.pk}/"
+        run_page, club_page, feed = paths[2], paths[3], paths[4]
         # Signed-out visitors get pages from the page cache (runs/page_cache.py); the
         # signed-in rows show a page rendered for every request.
         pages = [("/healthz", "/healthz", None), ("/", "/", None), ("/runs/", "/runs/", None),
                  (run_page, f"{run_page} (run page, {BIG_RUN_RUNNERS} runners)", None),
                  ("/runs/", "/runs/ signed in", signed_in),
-                 (run_page, f"{run_page} signed in, going", signed_in)]
+                 (run_page, f"{run_page} signed in, going", signed_in),
+                 (club_page, f"{club_page} (club page)", None)]
         with gunicorn(env, tmp / "gunicorn.log") as base:
             first_visit = fetch_first_visit(base, "/runs/")
+            # The ETag a subscribed calendar app holds after its first fetch.
+            not_modified = {"If-None-Match": fetch(base, feed)[1]["ETag"]}
+            pages += [(feed, FEED_FULL, None), (feed, FEED_304, not_modified)]
             load = {}
-            for path, label, cookie in pages:
-                load[label] = load_page(base + path, seconds, connections, cookie)
+            for path, label, headers in pages:
+                load[label] = load_page(base + path, seconds, connections, headers)
             errors = gunicorn_errors(tmp / "gunicorn.log")
 
     print_report(
@@ -128,11 +140,14 @@ def seed_small():
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import User
+    from clubs.models import Club, Organiser
     from runs.models import Participation
 
     unusable = make_password(None)  # nobody logs in with a password, so none is hashed
     organiser = User.objects.create(email="organiser@example.com", display_name="Organiser",
                                     password=unusable)
+    club = Club.objects.create(name=CLUB_NAME, slug="tivoli-trotters", place="Ljubljana")
+    Organiser.objects.create(club=club, user=organiser)
     User.objects.bulk_create(
         User(email=f"runner{i:03d}@example.com", display_name=f"Runner {i:03d}",
              password=unusable)
@@ -174,11 +189,14 @@ def seed_the_rest(big_run):
 def create_runs(organiser, numbers):
     from django.utils import timezone
 
+    from clubs.models import Club
     from runs.models import Run
 
+    club = Club.objects.get(name=CLUB_NAME)
     start = (timezone.now() + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
     return Run.objects.bulk_create(
-        Run(organiser=organiser, title=f"Evening run {number + 1}",
+        Run(organiser=organiser, club=club if number % 2 == 0 else None,
+            title=f"Evening run {number + 1}",
             description="Easy pace, coffee afterwards.",
             starts_at=start + timedelta(hours=number), meeting_point="Cobblers' Bridge",
             distance_km=Decimal(5 + number % 16), pace_min=300 + number % 4 * 15,
@@ -199,9 +217,18 @@ def session_cookie(user):
     return f"{settings.SESSION_COOKIE_NAME}={signed_in_session(user)}"
 
 
-def count_queries(big_run, viewer):
+def counted_paths(big_run):
+    """The pages whose queries are counted: home, the run list, the big run's page, the
+    club's page and its feed."""
+    club = big_run.club
+    return ["/", "/runs/", f"/runs/{big_run.pk}/", f"/clubs/{club.slug}/",
+            f"/clubs/{club.slug}/calendar.ics"]
+
+
+def count_queries(paths, viewer):
     """{(viewer kind, path): queries} for each page, anonymous and signed in, as rendered
-    (the page cache is emptied first: a stored page makes none)."""
+    (the page cache is emptied first: a stored page makes none), and for the feed's 304
+    under (viewer kind, path + " 304")."""
     from django.core.cache import caches
     from django.db import connection
     from django.test import Client
@@ -212,13 +239,21 @@ def count_queries(big_run, viewer):
     visitors["signed in"].force_login(viewer)
     counts = {}
     for kind, client in visitors.items():
-        for path in ("/", "/runs/", f"/runs/{big_run.pk}/"):
+        for path in paths:
+            caches["pages"].clear()
+            # A feed stores its new fingerprint on the first read after a change; the
+            # count is of the reads that follow, as a calendar app makes them.
+            seen = client.get(path)
             caches["pages"].clear()
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(path)
             if response.status_code != 200:
                 raise RuntimeError(f"{path} answered {response.status_code} to {kind}")
             counts[kind, path] = len(captured.captured_queries)
+            if "ETag" in seen:
+                with CaptureQueriesContext(connection) as captured:
+                    client.get(path, HTTP_IF_NONE_MATCH=seen["ETag"])
+                counts[kind, f"{path} 304"] = len(captured.captured_queries)
     return counts
 
 
@@ -285,24 +320,26 @@ def fetch_first_visit(base, path):
 # Load
 
 
-def load_page(url, seconds, connections, cookie=None):
+def load_page(url, seconds, connections, headers=None):
     """{"rate", "p50", "p99" (ms), "failed", "tool"} for ``url`` under load from another
-    process."""
+    process, each request with ``headers`` (a cookie, an If-None-Match)."""
     if os.path.exists(WRK):
-        return wrk(url, seconds, connections, cookie)
+        return wrk(url, seconds, connections, headers)
     done = subprocess.run(
         [sys.executable, __file__, "--load", url, str(seconds), str(connections),
-         cookie or ""],
+         json.dumps(headers or {})],
         capture_output=True, text=True, check=True,
     )
     return json.loads(done.stdout)
 
 
-def wrk(url, seconds, connections, cookie=None):
+def wrk(url, seconds, connections, headers=None):
     threads = min(2, connections)
-    headers = ["-H", "Accept-Encoding: gzip"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
+    options = ["-H", "Accept-Encoding: gzip"]
+    for name, value in (headers or {}).items():
+        options += ["-H", f"{name}: {value}"]
     done = subprocess.run(
-        [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", *headers,
+        [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", *options,
          url],
         capture_output=True, text=True, check=True,
     )
@@ -326,10 +363,10 @@ def wrk_ms(value):
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def python_load(url, seconds, connections, cookie=""):
+def python_load(url, seconds, connections, extra_headers=None):
     """The fallback load generator: ``connections`` threads, each reusing its connection
     while the server keeps it open."""
-    headers = {"Accept-Encoding": "gzip", **({"Cookie": cookie} if cookie else {})}
+    headers = {"Accept-Encoding": "gzip", **(extra_headers or {})}
     parts = urlsplit(url)
     path = parts.path or "/"
     latencies, failures, lock = [], [0], threading.Lock()
@@ -425,9 +462,11 @@ def print_report(*, workers, seconds, connections, pages, load, queries, first_v
 
     small, seeded = queries
     print(f"  SQL queries per page ({SMALL_RUNS} runs, 1 runner → {RUNS:,} runs, "
-          f"{BIG_RUN_RUNNERS} runners)")
+          f"{BIG_RUN_RUNNERS} runners; the club's {SMALL_RUNS // 2} → {RUNS // 2} runs)")
     print(f"  {'page':<36} {'anonymous':>10} {'runner of the big run':>24}")
-    for path, label, _ in pages[1:4]:
+    counted = [(path, label) for path, label, _ in pages[1:4] + pages[6:8]]
+    counted.append((pages[8][0] + " 304", FEED_304))
+    for path, label in counted:
         cells = [f"{small[kind, path]} → {seeded[kind, path]}"
                  for kind in ("anonymous", "signed in")]
         print(f"  {label:<36} {cells[0]:>10} {cells[1]:>24}")
@@ -454,6 +493,6 @@ def print_report(*, workers, seconds, connections, pages, load, queries, first_v
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--load"]:
         url, seconds, connections = sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
-        print(json.dumps(python_load(url, seconds, connections, sys.argv[5])))
+        print(json.dumps(python_load(url, seconds, connections, json.loads(sys.argv[5]))))
     else:
         main()

@@ -2,9 +2,12 @@
 invites a co-organiser, who accepts from the emailed link and then changes the club's run."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
+from icalendar import Calendar
 from playwright.sync_api import expect
 
 from clubs.models import Club
@@ -139,3 +142,52 @@ def test_follow_a_club_get_one_digest_of_a_new_series_and_unfollow_in_one_click(
     ana.goto("/clubs/tivoli-trotters/")
     expect(ana.get_by_role("button", name="Follow", exact=True)).to_be_visible()
     expect(ana.get_by_text("0 follow this club")).to_be_visible()
+
+
+def test_subscribe_to_my_calendar_then_the_run_moves_and_the_feed_shows_it(
+    browser, browser_of, site_url_is_live_server  # noqa: F811
+):
+    bojan = make_user("bojan@example.com", "Bojan")
+    ana = make_user("ana@example.com", "Ana")
+    run = make_run(bojan, title="Tivoli hill loop", starts_at=in_three_days_at_half_past_six())
+    run.join(ana)
+
+    # Ana makes her private calendar link on My account.
+    page = browser_of("ana@example.com")
+    page.get_by_role("link", name="My account").click()
+    page.get_by_role("button", name="Make my calendar link").click()
+    expect(page.get_by_text("Your calendar link is ready.")).to_be_visible()
+    address = page.get_by_label("Your calendar's address").input_value()
+    assert "/calendar/mine.ics?token=" in address
+    expect(page.get_by_role("link", name="Subscribe")).to_have_attribute(
+        "href", re.compile(r"^webcal://"))
+
+    # Her calendar app subscribes: no cookie, just the address.
+    app = browser.new_context()
+    try:
+        first = app.request.get(address)
+        assert first.status == 200
+        (event,) = Calendar.from_ical(first.body()).walk("VEVENT")
+        assert event.decoded("DTSTART") == run.starts_at
+        sequence = int(event["SEQUENCE"])
+        etag = first.headers["etag"]
+
+        # Bojan moves the run an hour later on its edit page.
+        organiser = browser_of("bojan@example.com")
+        organiser.goto(f"/runs/{run.pk}/edit/")
+        later = timezone.localtime(run.starts_at) + timedelta(hours=1)
+        organiser.get_by_label("Starts at").fill(later.strftime("%Y-%m-%dT%H:%M"))
+        organiser.get_by_role("button", name="Save changes").click()
+        expect(organiser.get_by_text("Your changes are saved.")).to_be_visible()
+
+        # Her app asks again as it does, with the ETag it has: the feed changed.
+        second = app.request.get(address, headers={"If-None-Match": etag})
+        assert second.status == 200
+        (event,) = Calendar.from_ical(second.body()).walk("VEVENT")
+        assert event.decoded("DTSTART") == later
+        assert int(event["SEQUENCE"]) == sequence + 1
+        # And once more: nothing changed since, so nothing is sent.
+        third = app.request.get(address, headers={"If-None-Match": second.headers["etag"]})
+        assert third.status == 304
+    finally:
+        app.close()

@@ -187,7 +187,7 @@ def test_two_runners_share_one_place_then_the_organiser_cancels(browser_of, live
 
     bor.goto(run.get_absolute_url())
     _, event = download_calendar(bor)
-    assert str(event["SUMMARY"]) == TITLE
+    assert str(event["SUMMARY"]) == f"Cancelled: {TITLE}"
     assert str(event["STATUS"]) == "CANCELLED"
 
 

@@ -1,13 +1,28 @@
 """A run as a calendar file (.ics) that calendar apps import and update."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
+from runs.models import Run
 from tests.runs.conftest import make_run
+from tests.runs.test_organise import edit_form, local_input
+
+
+def read_events(content):
+    """The events of a calendar file, read by icalendar and by a second, strict RFC 5545
+    parser (ical), which must agree on what a calendar app acts on."""
+    lenient = Calendar.from_ical(content).walk("VEVENT")
+    strict = IcsCalendarStream.calendar_from_ics(content.decode()).events
+    assert [(e.uid, e.sequence, e.status.value, e.summary, e.dtstart) for e in strict] == [
+        (str(e["UID"]), e.decoded("SEQUENCE"), str(e["STATUS"]), str(e["SUMMARY"]),
+         e.decoded("DTSTART")) for e in lenient
+    ]
+    return lenient
 
 
 @pytest.fixture(autouse=True)
@@ -23,14 +38,14 @@ def run(organiser):
                     meeting_point="Tivoli pond", distance_km=Decimal("10"))
 
 
-def download(client, run):
-    response = client.get(f"/runs/{run.pk}/calendar.ics")
+def download(client, run, **headers):
+    response = client.get(f"/runs/{run.pk}/calendar.ics", **headers)
     assert response.status_code == 200
     return response
 
 
-def event_of(client, run):
-    (event,) = Calendar.from_ical(download(client, run).content).walk("VEVENT")
+def event_of(client, run, **headers):
+    (event,) = read_events(download(client, run, **headers).content)
     return event
 
 
@@ -52,7 +67,14 @@ def test_calendar_event_describes_the_run(client, run):
     assert event["SUMMARY"] == "Sunday long run"
     assert event["LOCATION"] == "Tivoli pond"
     assert event["URL"] == f"https://join.example/runs/{run.pk}/"
+    assert event["DESCRIPTION"] == "10 km, 5:30–6:00 /km"
     assert event["STATUS"] == "CONFIRMED"
+    assert event.decoded("SEQUENCE") == 0
+
+
+def test_calendar_file_is_published_not_an_invitation(client, run):
+    # A METHOD makes the file an iTIP message (RFC 5546), which would need an ORGANIZER.
+    assert b"METHOD" not in download(client, run).content
 
 
 def test_calendar_uid_stays_the_same_across_downloads_and_edits(client, run):
@@ -69,16 +91,57 @@ def test_calendar_uid_stays_the_same_across_downloads_and_edits(client, run):
     assert edited.decoded("DTSTART") == run.starts_at
 
 
-def test_uids_differ_between_runs_and_name_the_site(client, run, organiser):
+def test_uids_differ_between_runs_and_outlive_a_new_site_address(client, run, organiser,
+                                                                  settings):
     other = make_run(organiser)
     uid = event_of(client, run)["UID"]
+    assert uid == f"run-{run.pk}@join.run"
     assert uid != event_of(client, other)["UID"]
-    assert uid.endswith("@join.example")
+
+    settings.SITE_URL = "https://new-home.example"
+    assert event_of(client, run)["UID"] == uid
+
+
+def test_moving_the_run_on_the_edit_page_raises_its_sequence(organiser_client, run):
+    assert event_of(organiser_client, run).decoded("SEQUENCE") == 0
+
+    organiser_client.post(f"/runs/{run.pk}/edit/", edit_form(run, title="Renamed"))
+    assert event_of(organiser_client, run).decoded("SEQUENCE") == 0  # nothing to replace
+
+    later = local_input(run.starts_at + timedelta(hours=2))
+    response = organiser_client.post(f"/runs/{run.pk}/edit/", edit_form(run, starts_at=later))
+    assert response.status_code == 302
+    moved = event_of(organiser_client, run)
+    assert moved.decoded("SEQUENCE") == 1
+    assert moved.decoded("DTSTART") == run.starts_at + timedelta(hours=2)
+
+    organiser_client.post(f"/runs/{run.pk}/edit/",
+                          edit_form(run, starts_at=later, meeting_point="Town hall"))
+    assert event_of(organiser_client, run).decoded("SEQUENCE") == 2
 
 
 def test_cancelled_run_is_cancelled_in_the_calendar(client, run):
     run.cancel(reason="Ice")
-    assert event_of(client, run)["STATUS"] == "CANCELLED"
+    event = event_of(client, run)
+    assert event["STATUS"] == "CANCELLED"
+    assert event["SUMMARY"] == "Cancelled: Sunday long run"
+    assert event.decoded("SEQUENCE") == 1
+
+
+def test_cancelled_says_so_in_the_readers_language(client, run):
+    run.cancel(reason="Ice")
+    event = event_of(client, run, HTTP_ACCEPT_LANGUAGE="sl")
+    assert event["SUMMARY"] == "Odpovedano: Sunday long run"
+
+
+def test_the_file_changes_only_when_the_run_does(client, run):
+    an_hour_ago = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    Run.objects.filter(pk=run.pk).update(updated_at=an_hour_ago)
+    first = download(client, run).content
+
+    (event,) = read_events(first)
+    assert event.decoded("DTSTAMP") == an_hour_ago.astimezone(UTC)
+    assert download(client, run).content == first
 
 
 def test_calendar_places_the_run_on_a_map_only_with_coordinates(client, run, organiser):
