@@ -11,3 +11,15 @@ class ClubsConfig(AppConfig):
 
         for section in SECTIONS:
             personal_data.register(section)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from joinrun.page_cache import pages_changed
+
+        from .models import Club, ClubSlug, Follow, Organiser
+
+        # Club pages and run cards (the club's name) are cached for signed-out visitors:
+        # signals, as for runs, because clubs also change in the admin and by cascades.
+        for model in (Club, ClubSlug, Follow, Organiser):
+            post_save.connect(pages_changed, sender=model, dispatch_uid=f"pages-{model}")
+            post_delete.connect(pages_changed, sender=model, dispatch_uid=f"pages-del-{model}")

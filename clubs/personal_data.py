@@ -68,8 +68,8 @@ SECTIONS = [
                 "clubs.Invitation", "user",
                 _("An organiser's invitation for you to co-organise a club, waiting for you "
                   "to accept or decline."),
-                _("Until you accept or decline it, or it is withdrawn; at most two weeks "
-                  "after it goes stale, when housekeeping deletes it."),
+                _("Until you accept or decline it, or it is withdrawn; unanswered, it is "
+                  "deleted four weeks after it was sent."),
             ),
             PersonalField(
                 "clubs.Invitation", "invited_by",

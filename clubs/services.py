@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import normalize_email
+from joinrun.page_cache import pages_changed
 
 from . import emails
 from .models import DUPLICATE_NAME, Club, ClubSlug, Follow, Invitation, Organiser
@@ -198,14 +199,18 @@ def deactivate(club, now=None):
         changed = Club.objects.filter(pk=club.pk, deactivated_at__isnull=True).update(
             deactivated_at=now or timezone.now(), updated_at=timezone.now())
         if changed:
+            pages_changed()  # update() sends no signal
             emails.send_deactivated(club, [role.user for role in
                                            club.organisers.select_related("user")])
     return bool(changed)
 
 
 def reactivate(club):
-    return bool(Club.objects.filter(pk=club.pk, deactivated_at__isnull=False).update(
-        deactivated_at=None, updated_at=timezone.now()))
+    changed = Club.objects.filter(pk=club.pk, deactivated_at__isnull=False).update(
+        deactivated_at=None, updated_at=timezone.now())
+    if changed:
+        pages_changed()
+    return bool(changed)
 
 
 def follow(club, user):

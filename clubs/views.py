@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from joinrun.mail import site_url
+from joinrun.page_cache import for_signed_out_visitors
 from joinrun.ratelimit import Limiter
 from joinrun.views import render_form, too_many
 
@@ -63,6 +64,7 @@ def _open_club_for_organiser(request, slug):
     return club
 
 
+@for_signed_out_visitors
 def club_list(request):
     search = ClubSearchForm(request.GET)
     now = timezone.now()
@@ -90,6 +92,7 @@ def club_new(request):
     return render_form(request, "clubs/club_form.html", form)
 
 
+@for_signed_out_visitors
 def club_detail(request, slug):
     club, moved = _find(slug)
     if moved:

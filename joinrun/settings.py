@@ -136,7 +136,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # one machine. Use Redis or Memcached (CACHE_URL) when there are several machines.
 CACHES = {
     "default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / '.django_cache'}"),
-    # Whole public pages for signed-out visitors (runs/page_cache.py), in each worker's
+    # Whole public pages for signed-out visitors (joinrun/page_cache.py), in each worker's
     # memory. Kept apart from "default" so pages never push out the rate-limit counters.
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

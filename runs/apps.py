@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 
-from .page_cache import runs_changed
+from joinrun.page_cache import pages_changed
 
 
 class RunsConfig(AppConfig):
@@ -35,10 +35,10 @@ class RunsConfig(AppConfig):
 
         # Signals, not calls in each view, because runs also change in the admin and by
         # cascades when an account is deleted. QuerySet.update() sends none: the few
-        # places that use it call runs_changed() themselves.
+        # places that use it call pages_changed() themselves.
         for model in (Run, Participation):
-            post_save.connect(runs_changed, sender=model, dispatch_uid=f"pages-{model}")
-            post_delete.connect(runs_changed, sender=model, dispatch_uid=f"pages-del-{model}")
+            post_save.connect(pages_changed, sender=model, dispatch_uid=f"pages-{model}")
+            post_delete.connect(pages_changed, sender=model, dispatch_uid=f"pages-del-{model}")
         post_save.connect(_display_name_changed, sender=get_user_model(),
                           dispatch_uid="pages-user")
 
@@ -46,7 +46,7 @@ class RunsConfig(AppConfig):
 def _display_name_changed(sender, update_fields=None, **kwargs):
     # Organisers' names are on public run pages; a login's last_login update is not.
     if update_fields is None or "display_name" in update_fields:
-        runs_changed()
+        pages_changed()
 
 
 def check_strava_settings(app_configs=None, **kwargs):

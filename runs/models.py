@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club
 from joinrun.encryption import EncryptedTextField
-
-from .page_cache import runs_changed
+from joinrun.page_cache import pages_changed
 
 MIN_DISTANCE_KM = 0.5
 MAX_DISTANCE_KM = 250
@@ -316,7 +315,7 @@ class Run(models.Model):
             Participation.objects.filter(pk__in=[p.pk for p in moved_back]).update(
                 status=Participation.Status.WAITLISTED
             )
-            runs_changed()
+            pages_changed()
             return [], list(reversed(moved_back))
 
     def _fill_places(self):
@@ -330,7 +329,7 @@ class Run(models.Model):
             status=Participation.Status.GOING
         )
         if promoted:
-            runs_changed()
+            pages_changed()
         return promoted
 
     def cancel(self, *, reason="", now=None):

@@ -6,11 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from joinrun.mail import site_url
+from joinrun.page_cache import pages_changed
 from joinrun.personal_data import PersonalField, Section, iso
 
 from . import emails, services, strava
 from .models import ActivityLink, CalendarFeed, Participation, Run, StravaConnection
-from .page_cache import runs_changed
 
 
 def export_organised_runs(user):
@@ -76,7 +76,7 @@ def erase_organised_runs(user):
     # only if all of it commits. Written now, so it needs the runs no more.
     services.send_cancellations(people.values(), deleted=True)
     Run.objects.filter(organiser=user).update(organiser=None, updated_at=now)
-    runs_changed()
+    pages_changed()
 
 
 def erase_participations(user):

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 
 from clubs import digests
 from clubs.models import Club
+from joinrun.page_cache import for_signed_out_visitors
 from joinrun.views import render_form
 
 from . import calendar, reminders, services, strava_views
 from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm
 from .models import ActivityLink, Participation, Run, RunClosed
-from .page_cache import for_signed_out_visitors
 
 RUNS_PER_PAGE = 20
 HOME_RUNS = 5

@@ -83,7 +83,7 @@ def main():
         from tests.served import gunicorn
 
         run_page, club_page, feed = paths[2], paths[3], paths[4]
-        # Signed-out visitors get pages from the page cache (runs/page_cache.py); the
+        # Signed-out visitors get pages from the page cache (joinrun/page_cache.py); the
         # signed-in rows show a page rendered for every request.
         pages = [("/healthz", "/healthz", None), ("/", "/", None), ("/runs/", "/runs/", None),
                  (run_page, f"{run_page} (run page, {BIG_RUN_RUNNERS} runners)", None),

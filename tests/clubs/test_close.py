@@ -40,8 +40,8 @@ def test_the_confirmation_page_says_how_many_runs_and_runners(organiser_client, 
 
     assert response.status_code == 200
     page = text(response)
-    assert "Its 4 future runs are cancelled." in page
-    assert "3 runners going or waiting are emailed." in page
+    assert "Its 4 future runs will be cancelled." in page
+    assert "3 runners going or waiting will be emailed." in page
     assert "Close the club" in page
     # Looking changes nothing.
     assert not Run.objects.filter(cancelled_at__isnull=False).exclude(title="Called off")

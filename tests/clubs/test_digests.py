@@ -32,7 +32,9 @@ def follower(club):
 
 
 def digests_sent():
-    return [m for m in mail.outbox if m.subject.startswith("New runs from")]
+    # By the unfollow link every digest carries: subjects are in each follower's language.
+    return [m for m in mail.outbox
+            if "/clubs/unsubscribe/" in m.extra_headers.get("List-Unsubscribe", "")]
 
 
 def waiting_tasks():

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from runs import page_cache
+from joinrun import page_cache
 from runs.models import Run
 from tests.runs.conftest import make_run, make_runners
 

@@ -1,8 +1,9 @@
-"""Whole public pages for signed-out visitors, kept in each worker's memory.
+"""Whole public pages for signed-out visitors (the run list, run and club pages), kept in
+each worker's memory.
 
 Rendering the run list is most of its cost, and every signed-out visitor gets the same
 page for the same address and language. A page is stored under a version token that
-every change a visitor could see replaces (``runs_changed``), so a change shows at once;
+every change a visitor could see replaces (``pages_changed``), so a change shows at once;
 the current minute is in the key too, so a run that has started stops looking open within
 a minute, and anything a change forgot to announce is at most a minute old.
 
@@ -25,15 +26,16 @@ VERSION_KEY = "runs:public-pages-version"
 CACHEABLE_STATUSES = (200, 400)
 # The run list's query parameters; an address with others is rendered but not stored, so
 # made-up parameters cannot push the real pages out.
-KNOWN_PARAMETERS = {"from", "to", "min_km", "max_km", "pace", "past", "page"}
+KNOWN_PARAMETERS = {"from", "to", "min_km", "max_km", "pace", "past", "page", "q"}
 
 
 def _new_version():
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
-def runs_changed(**_signal_arguments):
-    """A run, a place on one, or an organiser's name changed. The version moves now,
+def pages_changed(**_signal_arguments):
+    """A run, a place on one, a club, its organisers or followers, or an organiser's name
+    changed. The version moves now,
     and again at commit: a page rendered from the old data in between is never used."""
     _new_version()
     transaction.on_commit(_new_version)

@@ -1,0 +1,56 @@
+"""Signed-out readers get club pages from the page cache, and never a stale one."""
+
+from clubs import services
+from tests.clubs.conftest import make_club, make_club_run
+from tests.conftest import make_user
+
+
+def page(client, club):
+    response = client.get(f"/clubs/{club.slug}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_signed_out_reader_gets_a_stored_club_page_without_queries(
+    client, club, organiser, django_assert_num_queries
+):
+    make_club_run(club, organiser, title="Hill loop")
+    first = client.get(f"/clubs/{club.slug}/")
+    with django_assert_num_queries(0):
+        again = client.get(f"/clubs/{club.slug}/")
+    assert again.content == first.content
+    assert not again.cookies
+    assert "Hill loop" in again.content.decode()
+
+
+def test_follows_new_runs_and_organisers_show_at_once(client, club, organiser):
+    assert "0 follow this club" in page(client, club)
+    services.follow(club, make_user("ana@example.com", "Ana"))
+    assert "1 follows this club" in page(client, club)
+    make_club_run(club, organiser, title="Hill loop")
+    assert "Hill loop" in page(client, club)
+    invited = make_user("dora@example.com", "Dora")
+    services.invite(club, by=organiser, email=invited.email)
+    services.accept(club, invited)
+    assert "Bojan, Dora" in page(client, club)
+
+
+def test_a_renamed_club_shows_at_once_on_run_cards_and_the_list(client, club, organiser):
+    make_club_run(club, organiser, title="Hill loop")
+    assert "Tivoli Trotters" in client.get("/runs/").content.decode()
+    assert "Tivoli Trotters" in client.get("/clubs/").content.decode()
+    services.update(club, name="Castle Runners", place="Ljubljana", description="")
+    assert "Castle Runners" in client.get("/runs/").content.decode()
+    assert "Castle Runners" in client.get("/clubs/?q=castle").content.decode()
+    assert "Tivoli Trotters" not in client.get("/clubs/").content.decode()
+
+
+def test_a_deactivated_club_is_gone_at_once(client, organiser):
+    club = make_club(organiser, name="Spam Club")
+    assert "Spam Club" in client.get("/clubs/").content.decode()
+    page(client, club)
+    services.deactivate(club)
+    assert "Spam Club" not in client.get("/clubs/").content.decode()
+    assert client.get(f"/clubs/{club.slug}/").status_code == 404
+    services.reactivate(club)
+    assert "Spam Club" in client.get("/clubs/").content.decode()
