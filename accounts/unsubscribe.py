@@ -91,32 +91,47 @@ def is_one_click(request):
     return request.method == "POST" and request.POST.get(ONE_CLICK_BODY[0]) == ONE_CLICK_BODY[1]
 
 
-@csrf_exempt  # only the RFC 8058 POST skips the check: see the module's docstring
-@never_cache  # the page's address holds a secret token: never kept by a cache
-def unsubscribe(request):
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    try:
-        user, kind = read_token(request.GET.get("token"))
-    except BrokenLink:
-        return render_page(request, "accounts/unsubscribe_broken.html", {}, status=400)
-    if is_one_click(request):
-        return _result(request, user, kind)
-    return _page_with_button(request, user, kind)
+def one_click_view(*, read_token, is_off, turn_off, name, template, broken_template):
+    """An RFC 8058 endpoint (this module's docstring says how it works): ``read_token``
+    turns the link's token into (user, what) or raises BrokenLink; ``is_off(user, what)``
+    and ``turn_off(user, what)`` (True when this call changed something) do the rest.
+    ``template`` gets ``what`` under ``name``."""
+
+    def respond(request, user, what, **context):
+        context = {name: what, **context}
+        return render_page(request, template, context, language=user.language)
+
+    def result(request, user, what):
+        return respond(request, user, what, changed=turn_off(user, what), already_off=True)
+
+    @csrf_protect
+    def page_with_button(request, user, what):
+        if request.method == "POST":
+            return result(request, user, what)
+        return respond(request, user, what, token=request.GET["token"],
+                       already_off=is_off(user, what))
+
+    @csrf_exempt  # only the RFC 8058 POST skips the check: see the module's docstring
+    @never_cache  # the page's address holds a secret token: never kept by a cache
+    def view(request):
+        if request.method not in ("GET", "HEAD", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        try:
+            user, what = read_token(request.GET.get("token"))
+        except BrokenLink:
+            return render_page(request, broken_template, {}, status=400)
+        if is_one_click(request):
+            return result(request, user, what)
+        return page_with_button(request, user, what)
+
+    return view
 
 
-@csrf_protect
-def _page_with_button(request, user, kind):
-    if request.method == "POST":
-        return _result(request, user, kind)
-    context = {"kind": kind, "token": request.GET["token"],
-               "already_off": not getattr(user, KINDS[kind])}
-    return render_page(request, "accounts/unsubscribe.html", context, language=user.language)
-
-
-def _result(request, user, kind):
-    context = {"kind": kind, "changed": turn_off(user, kind), "already_off": True}
-    return render_page(request, "accounts/unsubscribe.html", context, language=user.language)
+unsubscribe = one_click_view(
+    read_token=read_token, turn_off=turn_off, name="kind",
+    is_off=lambda user, kind: not getattr(user, KINDS[kind]),
+    template="accounts/unsubscribe.html", broken_template="accounts/unsubscribe_broken.html",
+)
 
 
 def render_page(request, template, context, *, status=200, language=None):

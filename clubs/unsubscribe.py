@@ -13,13 +13,10 @@ leaked one can do is unfollow one club, which its owner follows again on the clu
 
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.http import HttpResponseNotAllowed
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from accounts.unsubscribe import BrokenLink, is_one_click, render_page
+from accounts.unsubscribe import BrokenLink, one_click_view
 from joinrun.mail import site_url
 
 from . import services
@@ -52,30 +49,10 @@ def read_token(token):
     return user, club
 
 
-@csrf_exempt  # only the RFC 8058 POST skips the check: see accounts/unsubscribe.py
-@never_cache  # the page's address holds a secret token: never kept by a cache
-def unsubscribe(request):
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    try:
-        user, club = read_token(request.GET.get("token"))
-    except BrokenLink:
-        return render_page(request, "clubs/unsubscribe_broken.html", {}, status=400)
-    if is_one_click(request):
-        return _result(request, user, club)
-    return _page_with_button(request, user, club)
-
-
-@csrf_protect
-def _page_with_button(request, user, club):
-    if request.method == "POST":
-        return _result(request, user, club)
-    following = Follow.objects.filter(club=club, user=user).exists()
-    context = {"club": club, "token": request.GET["token"], "already_off": not following}
-    return render_page(request, "clubs/unsubscribe.html", context, language=user.language)
-
-
-def _result(request, user, club):
+unsubscribe = one_click_view(
+    read_token=read_token, name="club",
+    is_off=lambda user, club: not Follow.objects.filter(club=club, user=user).exists(),
     # A second click (or the one-click POST and the button both) unfollows nothing twice.
-    context = {"club": club, "changed": services.unfollow(club, user), "already_off": True}
-    return render_page(request, "clubs/unsubscribe.html", context, language=user.language)
+    turn_off=lambda user, club: services.unfollow(club, user),
+    template="clubs/unsubscribe.html", broken_template="clubs/unsubscribe_broken.html",
+)

@@ -119,7 +119,6 @@ def club_detail(request, slug):
         "followers": club.follows.count(),
         "following": club.is_followed_by(user),
         "invitation": services.pending_invitation(club, user, now),
-        "canonical_url": site_url(club.get_absolute_url()),
         "webcal_url": webcal(site_url(reverse("runs:club_calendar", args=[club.slug]))),
     }
     return render(request, "clubs/club_detail.html", context)
