@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 # An invitation to co-organise is stale after this: the person may have forgotten why.
 INVITATION_DAYS = 14
+# The same person is sent an invitation to the same club once a day at most.
+RESEND_AFTER = timedelta(days=1)
 # "New runs from <club>": at most one email a day per club.
 DIGEST_EVERY = timedelta(days=1)
 DUPLICATE_NAME = _("A club with this name already exists. Pick another name.")
@@ -118,6 +120,9 @@ class Invitation(models.Model):
     club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="invitations")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="club_invitations")
+    # The address the organiser typed: the organisers see it on the list of invitations
+    # waiting (never the account's name, nor its address if it changes, until it accepts).
+    email = models.EmailField(max_length=254, default="")
     # Named in the invitation's email and on the page the invited person opens.
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")

@@ -12,6 +12,7 @@ from .models import Follow, Invitation, Organiser
 def export_clubs(user):
     roles = Organiser.objects.filter(user=user).select_related("club").order_by("since")
     invitations = Invitation.objects.filter(user=user).select_related("club", "invited_by")
+    sent = Invitation.objects.filter(invited_by=user).select_related("club")
     follows = Follow.objects.filter(user=user).select_related("club").order_by("created_at")
     return {
         "organising": [
@@ -24,6 +25,11 @@ def export_clubs(user):
              "invited_by": invitation.invited_by.display_name if invitation.invited_by
              else None}
             for invitation in invitations
+        ],
+        "invitations_you_sent": [
+            # Not whom: the address is the invited person's, not yours.
+            {"club": invitation.club.name, "invited_at": iso(invitation.created_at)}
+            for invitation in sent
         ],
         "following": [
             {"club": follow.club.name, "since": iso(follow.created_at),
@@ -38,7 +44,8 @@ def erase_clubs(user):
     (its future runs are cancelled and their runners told)."""
     Follow.objects.filter(user=user).delete()
     Invitation.objects.filter(user=user).delete()
-    Invitation.objects.filter(invited_by=user).update(invited_by=None)
+    # An invitation is valid only while its sender organises the club: theirs go too.
+    Invitation.objects.filter(invited_by=user).delete()
     for role in Organiser.objects.filter(user=user).select_related("club"):
         club = role.club
         if club.closed_at is None and not club.organisers.exclude(user=user).exists():
@@ -72,9 +79,17 @@ SECTIONS = [
                   "deleted four weeks after it was sent."),
             ),
             PersonalField(
-                "clubs.Invitation", "invited_by",
-                _("Who invited someone to co-organise a club: named in the invitation."),
+                "clubs.Invitation", "email",
+                _("The address an organiser typed to invite you: shown to the club's "
+                  "organisers while the invitation waits (your name only once you accept)."),
                 _("Until the invitation is accepted, declined or withdrawn."),
+            ),
+            PersonalField(
+                "clubs.Invitation", "invited_by",
+                _("Who invited someone to co-organise a club: named in the invitation, "
+                  "which is valid only while they organise the club."),
+                _("Until the invitation is accepted, declined or withdrawn, or its sender "
+                  "stops organising the club."),
             ),
             PersonalField("clubs.Invitation", "created_at",
                           _("When the invitation was sent: it is valid for two weeks."),

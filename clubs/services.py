@@ -12,7 +12,7 @@ from accounts.models import normalize_email
 from joinrun.page_cache import pages_changed
 
 from . import emails
-from .models import DUPLICATE_NAME, Club, ClubSlug, Follow, Invitation, Organiser
+from .models import DUPLICATE_NAME, RESEND_AFTER, Club, ClubSlug, Follow, Invitation, Organiser
 
 # Addresses under /clubs/ that are not clubs.
 RESERVED_SLUGS = {"new", "unsubscribe", "invitations"}
@@ -89,6 +89,10 @@ def update(club, *, name, place, description):
 
 def invite(club, *, by, email, now=None):
     """Invites the account with ``email`` to co-organise ``club`` and emails them."""
+    now = now or timezone.now()
+    if not by.email_confirmed:
+        raise ClubError(_("Confirm your own email first (open the link we sent you), then "
+                          "invite organisers."))
     email = normalize_email(email)
     invited = get_user_model().objects.filter(email=email, is_active=True).first()
     if invited is None or not invited.email_confirmed:
@@ -97,12 +101,16 @@ def invite(club, *, by, email, now=None):
     if club.organisers.filter(user=invited).exists():
         raise ClubError(_("They already organise this club."))
     with transaction.atomic():
-        invitation, created = Invitation.objects.get_or_create(
-            club=club, user=invited,
-            defaults={"invited_by": by, "created_at": now or timezone.now()})
-        if not created:  # a new invitation: the clock starts again
-            invitation.invited_by, invitation.created_at = by, now or timezone.now()
-            invitation.save(update_fields=["invited_by", "created_at"])
+        invitation = club.invitations.filter(user=invited).first()
+        if invitation and invitation.created_at > now - RESEND_AFTER:
+            # One email a day at most: an invitation is not a way to flood a mailbox.
+            raise ClubError(_("They were invited less than a day ago: give them time to "
+                              "answer."))
+        if invitation is None:
+            invitation = Invitation(club=club, user=invited)
+        # A new invitation: the clock starts again, and its sender is the new one.
+        invitation.email, invitation.invited_by, invitation.created_at = email, by, now
+        invitation.save()
         emails.send_invitation(invitation)
     return invitation
 
@@ -120,6 +128,11 @@ def pending_invitation(club, user, now=None):
 def accept(club, user, now=None):
     with transaction.atomic():
         invitation = pending_invitation(club, user, now)
+        # Only while whoever sent it still organises the club: a removed organiser's
+        # invitations die with their role.
+        if invitation is not None and not club.organisers.filter(
+                user_id=invitation.invited_by_id).exists():
+            invitation = None
         if invitation is None:
             raise ClubError(_("This invitation is no longer valid: it was used, withdrawn "
                               "or is more than two weeks old. Ask an organiser for a new "
@@ -145,12 +158,15 @@ def remove_organiser(club, *, by, user_id):
         Club.objects.select_for_update().get(pk=club.pk)
         if not club.organisers.filter(user=by).exists():
             raise ClubError(_("You no longer organise this club."))
-        role = club.organisers.select_related("user").filter(user_id=user_id).first()
+        # user__pk, not user_id: a number too big for the column is "no such organiser",
+        # not an overflow in SQLite's driver.
+        role = club.organisers.select_related("user").filter(user__pk=user_id).first()
         if role is None:
             raise ClubError(_("They no longer organise this club."))
         if role.user_id == by.pk:
             raise ClubError(_("To stop organising the club yourself, step down."))
         role.delete()
+        club.invitations.filter(invited_by=role.user).delete()
         emails.send_removed(club, role.user)
     return role.user
 
@@ -166,6 +182,7 @@ def step_down(club, user):
             raise ClubError(_("You are this club's last organiser. Invite someone to take "
                               "over first, or close the club."))
         roles.filter(user=user).delete()
+        club.invitations.filter(invited_by=user).delete()
 
 
 def close(club, *, by=None, now=None):
@@ -185,7 +202,9 @@ def close(club, *, by=None, now=None):
         Follow.objects.filter(club=club).delete()
         told = None
         for callback in _on_close:
-            told = callback(club, reason=_("The club %(club)s has closed.") % {"club": club.name})
+            # No reason typed in anyone's language: the emails and the run pages say
+            # that the club closed, each in its reader's.
+            told = callback(club, reason="")
         others = [role.user for role in club.organisers.select_related("user")
                   if by is None or role.user_id != by.pk]
         emails.send_closed(club, others, by=by)
@@ -218,9 +237,13 @@ def follow(club, user):
     if not user.email_confirmed:
         raise ClubError(_("Confirm your email first (open the link we sent you): the "
                           "club's new runs come to you by email."))
-    if not club.is_listed:
-        raise ClubError(_("This club has closed, so it can no longer be followed."))
-    Follow.objects.get_or_create(club=club, user=user)
+    with transaction.atomic():
+        # Under the club's lock: a club closing now (which drops its follows) is either
+        # closed before this looks, or waits for this follow and drops it too.
+        locked = Club.objects.select_for_update().get(pk=club.pk)
+        if not locked.is_listed:
+            raise ClubError(_("This club has closed, so it can no longer be followed."))
+        Follow.objects.get_or_create(club=club, user=user)
 
 
 def unfollow(club, user):

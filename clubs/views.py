@@ -110,6 +110,7 @@ def club_detail(request, slug):
     for run in upcoming:
         run.my_status = mine.get(run.pk)
     organisers = [role.user for role in club.organisers.select_related("user")]
+    feed_url = site_url(reverse("runs:club_calendar", args=[club.slug]))
     context = {
         "club": club,
         "upcoming": upcoming,
@@ -119,7 +120,8 @@ def club_detail(request, slug):
         "followers": club.follows.count(),
         "following": club.is_followed_by(user),
         "invitation": services.pending_invitation(club, user, now),
-        "webcal_url": webcal(site_url(reverse("runs:club_calendar", args=[club.slug]))),
+        "feed_url": feed_url,
+        "webcal_url": webcal(feed_url),
     }
     return render(request, "clubs/club_detail.html", context)
 
@@ -171,9 +173,8 @@ def invite(request, slug):
     except services.ClubError as refused:
         form.add_error("email", str(refused))
         return _edit_page(request, club, invite_form=form)
-    messages.success(request, _("%(name)s is invited and gets an email. They become an "
-                                "organiser when they accept.")
-                     % {"name": invitation.user.display_name})
+    messages.success(request, _("We emailed an invitation to %(email)s. They become an "
+                                "organiser when they accept.") % {"email": invitation.email})
     return redirect("clubs:edit", club.slug)
 
 

@@ -34,15 +34,18 @@ def ics_for(run):
     return calendar.to_ical()
 
 
-def feed_ics(runs, *, name, waitlisted=frozenset()):
+def feed_ics(runs, *, name, waitlisted=frozenset(), moves=None):
     """A feed named ``name`` with ``runs``; the pks in ``waitlisted`` are the reader's
-    places on a waitlist, shown as tentative."""
+    places on a waitlist, shown as tentative; ``moves`` (pk -> count) how often the
+    reader's place moved between going and the waitlist, added to the SEQUENCE."""
+    moves = moves or {}
     calendar = _calendar()
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))  # an X- name: no type known
     for run in runs:
-        calendar.add_component(_event(run, waitlisted=run.pk in waitlisted))
+        calendar.add_component(_event(run, waitlisted=run.pk in waitlisted,
+                                      moves=moves.get(run.pk, 0)))
     return calendar.to_ical()
 
 
@@ -53,11 +56,12 @@ def _calendar():
     return calendar
 
 
-def _event(run, *, waitlisted=False):
+def _event(run, *, waitlisted=False, moves=0):
     event = Event()
     event.add("uid", f"run-{run.pk}@{UID_DOMAIN}")
     event.add("dtstamp", run.updated_at.astimezone(UTC))
-    event.add("sequence", run.sequence)
+    # Both only grow, so a status change of the reader's own place raises it too.
+    event.add("sequence", run.sequence + moves)
     event.add("dtstart", run.starts_at.astimezone(UTC))
     event.add("dtend", run.estimated_end().astimezone(UTC))
     event.add("last-modified", run.updated_at.astimezone(UTC))

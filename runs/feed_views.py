@@ -89,7 +89,8 @@ def my_calendar(request):
     feed = _feed_for(request.GET.get("token", ""))
     user = feed.user
     runs = _runs_of(user, timezone.now() - calendar.FEED_PAST)
-    rows = runs.values_list("pk", "updated_at", "sequence", "my_status", "managing")
+    rows = runs.values_list("pk", "updated_at", "sequence", "my_status", "my_moves",
+                            "managing")
     fingerprint = _fingerprint("person", user.pk, rows=rows)
     changed_at = _last_change(feed, fingerprint, "fingerprint", "changed_at")
     # In the account's language: the calendar app that reads it sends none of its own.
@@ -116,12 +117,14 @@ def _feed_for(token):
 
 def _runs_of(user, since):
     """The runs ``user`` goes to, waits for or organises, from ``since`` on, with
-    ``my_status`` (their participation's, or None) and ``managing``."""
-    mine = Participation.objects.filter(run=OuterRef("pk"), runner=user).values("status")[:1]
+    ``my_status`` (their participation's, or None), ``my_moves`` (how often that place
+    moved between going and the waitlist) and ``managing``."""
+    mine = Participation.objects.filter(run=OuterRef("pk"), runner=user)
     managing = Q(pk__in=Run.objects.managed_by(user).values("pk"))
     return (
         Run.objects.filter(starts_at__gte=since)
-        .annotate(my_status=Subquery(mine),
+        .annotate(my_status=Subquery(mine.values("status")[:1]),
+                  my_moves=Subquery(mine.values("status_changes")[:1]),
                   managing=ExpressionWrapper(managing, output_field=BooleanField()))
         .filter(managing | Q(my_status__isnull=False))
         .order_by("starts_at", "pk")
@@ -133,7 +136,9 @@ def _personal_ics(runs):
     # An organiser on their own run's waitlist is there all the same.
     waitlisted = {run.pk for run in runs
                   if run.my_status == Participation.Status.WAITLISTED and not run.managing}
-    return calendar.feed_ics(runs, name=_("join run: my runs"), waitlisted=waitlisted)
+    moves = {run.pk: run.my_moves or 0 for run in runs}
+    return calendar.feed_ics(runs, name=_("join run: my runs"), waitlisted=waitlisted,
+                             moves=moves)
 
 
 def _fingerprint(*about, rows):

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -249,7 +249,9 @@ class Run(models.Model):
         if not user.is_authenticated:
             return False
         if self.club_id is not None:
-            return self.club.organisers.filter(user=user).exists()
+            # Staff took a deactivated club down: its organisers no longer act for it.
+            return (self.club.deactivated_at is None
+                    and self.club.organisers.filter(user=user).exists())
         return self.organiser_id == user.pk
 
     def participation_of(self, user):
@@ -313,7 +315,7 @@ class Run(models.Model):
                 return run._fill_places(), []
             moved_back = going[: len(going) - run.capacity]
             Participation.objects.filter(pk__in=[p.pk for p in moved_back]).update(
-                status=Participation.Status.WAITLISTED
+                status=Participation.Status.WAITLISTED, status_changes=F("status_changes") + 1
             )
             pages_changed()
             return [], list(reversed(moved_back))
@@ -326,7 +328,7 @@ class Run(models.Model):
             waiting = waiting[: max(self.capacity - going, 0)]
         promoted = list(waiting)
         Participation.objects.filter(pk__in=[p.pk for p in promoted]).update(
-            status=Participation.Status.GOING
+            status=Participation.Status.GOING, status_changes=F("status_changes") + 1
         )
         if promoted:
             pages_changed()
@@ -383,6 +385,10 @@ class Participation(models.Model):
     joined_at = models.DateTimeField(_("Joined at"), default=timezone.now)
     # Set when the runner links their own Strava activity to the run (the Strava issue).
     attended_at = models.DateTimeField(_("Attended at"), null=True, blank=True)
+    # How often the place moved between going and the waitlist: added to the run's
+    # SEQUENCE in the runner's own calendar feed, so their calendar app replaces the
+    # event when it turns from tentative to confirmed (or back).
+    status_changes = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ParticipationQuerySet.as_manager()
 

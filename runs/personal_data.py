@@ -46,6 +46,7 @@ def export_participations(user):
             "status": p.status,
             "joined_at": iso(p.joined_at),
             "attended_at": iso(p.attended_at),
+            "status_changes": p.status_changes,
             "url": site_url(p.run.get_absolute_url()),
         }
         for p in participations.order_by("run__starts_at", "pk")
@@ -186,6 +187,12 @@ SECTIONS = [
             PersonalField(
                 "runs.Participation", "joined_at",
                 _("First come, first served: the waitlist's order."), UNTIL_LEFT,
+            ),
+            PersonalField(
+                "runs.Participation", "status_changes",
+                _("How often your place moved between going and the waitlist, so your "
+                  "calendar app replaces the run when it does."),
+                UNTIL_LEFT,
             ),
             PersonalField(
                 "runs.Participation", "attended_at",

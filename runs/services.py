@@ -2,12 +2,17 @@
 makes the change, queues one email per person saying everything that concerns them, and
 returns what happened, so a view only turns the outcome into a message."""
 
+import copy
+import uuid
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from clubs import digests
+from clubs.models import Club
 
 from . import emails, reminders
 
@@ -45,6 +50,33 @@ class Told:
                                   "%(count)s moved up from the waitlist",
                                   self.promoted) % {"count": self.promoted})
         return "; ".join(parts) + "."
+
+
+def publish(template, starts, *, organiser):
+    """Saves ``template`` once for each of ``starts`` (a weekly series shares an id),
+    queues each run's reminder and, for a club's runs, the club's digest. Returns the
+    runs. Raises RunNotOpen when the club closed, or the organiser stopped organising it,
+    while the form was being checked."""
+    series = uuid.uuid4() if len(starts) > 1 else None
+    runs = []
+    with transaction.atomic():
+        if template.club:
+            # The club's lock: a digest being written (which marks what it listed as
+            # covered) is either done or waits for these runs; a close is either seen
+            # here or cancels them too.
+            club = Club.objects.select_for_update().get(pk=template.club.pk)
+            if not club.is_listed or not club.organisers.filter(user=organiser).exists():
+                raise RunNotOpen(_("You can no longer publish runs for this club: it has "
+                                   "closed, or you no longer organise it."))
+        for starts_at in starts:
+            run = copy.copy(template)  # a model's copy has its own state
+            run.organiser, run.starts_at, run.series = organiser, starts_at, series
+            run.save()
+            reminders.schedule_reminder(run)
+            runs.append(run)
+        if template.club:
+            digests.schedule(template.club)
+    return runs
 
 
 def leave(run, user, *, now=None):

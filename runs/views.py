@@ -1,12 +1,9 @@
-import copy
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,12 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from clubs import digests
-from clubs.models import Club
 from joinrun.page_cache import for_signed_out_visitors
 from joinrun.views import render_form
 
-from . import calendar, reminders, services, strava_views
+from . import calendar, services, strava_views
 from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm
 from .models import ActivityLink, Participation, Run, RunClosed
 
@@ -163,24 +158,13 @@ def run_new(request):
     form = NewRunForm(request.POST or None, user=request.user,
                       initial={"club": request.GET.get("club")})
     if request.method == "POST" and form.is_valid():
-        starts = form.weekly_starts()
-        series = uuid.uuid4() if len(starts) > 1 else None
         template = form.save(commit=False)
         template.club = form.cleaned_data.get("club")
-        runs = []
-        with transaction.atomic():
-            if template.club:
-                # The digest marks what it listed as covered under this lock: a run saved
-                # while one is being written must wait for it, to be in the next one.
-                Club.objects.select_for_update().get(pk=template.club.pk)
-            for starts_at in starts:
-                run = copy.copy(template)  # a model's copy has its own state
-                run.organiser, run.starts_at, run.series = request.user, starts_at, series
-                run.save()
-                reminders.schedule_reminder(run)
-                runs.append(run)
-            if template.club:
-                digests.schedule(template.club)
+        try:
+            runs = services.publish(template, form.weekly_starts(), organiser=request.user)
+        except services.RunNotOpen as refused:
+            form.add_error("club", str(refused))
+            return render(request, "runs/run_form.html", {"form": form}, status=409)
         if len(runs) == 1:
             messages.success(request, _("Your run is created."))
         else:

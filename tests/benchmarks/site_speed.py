@@ -75,6 +75,7 @@ def main():
         queries_small = count_queries(paths, viewer)
         seed_the_rest(big_run)
         queries_seeded = count_queries(paths, viewer)
+        cold_feed = time_writing_feed(big_run.club)
         signed_in = {"Cookie": session_cookie(viewer)}
         from django.db import connections as databases
 
@@ -94,7 +95,8 @@ def main():
             first_visit = fetch_first_visit(base, "/runs/")
             # The ETag a subscribed calendar app holds after its first fetch.
             not_modified = {"If-None-Match": fetch(base, feed)[1]["ETag"]}
-            pages += [(feed, FEED_FULL, None), (feed, FEED_304, not_modified)]
+            pages += [(feed, FEED_FULL, None), (feed, FEED_304, not_modified),
+                      (club_page, f"{club_page} signed in", signed_in)]
             load = {}
             for path, label, headers in pages:
                 load[label] = load_page(base + path, seconds, connections, headers)
@@ -103,7 +105,22 @@ def main():
     print_report(
         workers=workers, seconds=seconds, connections=connections, pages=pages, load=load,
         queries=(queries_small, queries_seeded), first_visit=first_visit, errors=errors,
+        cold_feed=cold_feed,
     )
+
+
+def time_writing_feed(club):
+    """(events, ms): writing the club's feed from scratch, as for its first reader after a
+    change (later readers get the copy kept under its fingerprint), in this process."""
+    from django.utils import timezone
+
+    from runs import calendar
+
+    runs = list(club.runs.filter(starts_at__gte=timezone.now() - calendar.FEED_PAST)
+                .order_by("starts_at", "pk"))
+    started = time.perf_counter()
+    calendar.feed_ics(runs, name=club.name)
+    return len(runs), (time.perf_counter() - started) * 1000
 
 
 def setup_django(tmp, workers):
@@ -433,7 +450,8 @@ def verdict(ok):
     return "PASS" if ok else "MISS"
 
 
-def print_report(*, workers, seconds, connections, pages, load, queries, first_visit, errors):
+def print_report(*, workers, seconds, connections, pages, load, queries, first_visit, errors,
+                 cold_feed):
     import django
 
     tool = next(iter(load.values()))["tool"]
@@ -458,6 +476,9 @@ def print_report(*, workers, seconds, connections, pages, load, queries, first_v
         failed = figures["failed"] + figures["socket_errors"]
         print(f"  {label:<36} {figures['rate']:>8.1f} {figures['p50']:>8.1f} "
               f"{figures['p99']:>8.1f} {failed:>7} {ratio:>10.2f}   {goal}")
+    events, milliseconds = cold_feed
+    print(f"  The club feed's {events} events are written once per change, then kept: writing "
+          f"them takes {milliseconds:.0f} ms (in one process).")
     print()
 
     small, seeded = queries

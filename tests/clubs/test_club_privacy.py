@@ -81,7 +81,7 @@ def test_erasing_removes_follows_roles_and_invitations(
     assert ana_club.closed_at is None  # Bojan carries on
 
 
-def test_invitations_i_sent_stay_without_my_name(
+def test_invitations_i_sent_go_with_my_account(
     organiser, runner, outsider, django_capture_on_commit_callbacks
 ):
     club = make_club(organiser, co_organisers=[runner])
@@ -89,8 +89,9 @@ def test_invitations_i_sent_stay_without_my_name(
 
     erase(runner, django_capture_on_commit_callbacks)
 
-    invitation.refresh_from_db()
-    assert invitation.invited_by is None
+    assert not Invitation.objects.filter(pk=invitation.pk).exists()
+    with pytest.raises(services.ClubError):
+        services.accept(club, outsider)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def test_a_runner_follows_a_club(runner_client, club, runner):
     assert Follow.objects.filter(club=club, user=runner).exists()
     page = text(runner_client.get(PAGE))
     assert "You follow Tivoli Trotters" in page
-    assert "1 follows this club" in page
+    assert "Followed by 1 runner" in page
     assert f'action="{UNFOLLOW}"' in page
 
 
@@ -41,7 +41,7 @@ def test_a_runner_unfollows_a_club(runner_client, club, runner):
     assert not Follow.objects.exists()
     page = text(runner_client.get(PAGE))
     assert "You no longer follow Tivoli Trotters" in page
-    assert "0 follow this club" in page
+    assert "No followers yet" in page
     assert f'action="{FOLLOW}"' in page
 
 

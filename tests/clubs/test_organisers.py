@@ -59,7 +59,8 @@ def test_an_organiser_invites_a_confirmed_account_which_gets_an_email(
     assert "organiser@example.com" not in email.body  # a name, never the address
     assert f"{settings.SITE_URL}/clubs/tivoli-trotters/invitation/" in email.body
     page = text(organiser_client.get(EDIT))
-    assert "Eva is invited" in page
+    assert "We emailed an invitation to eva@example.com." in page
+    assert "Eva" not in page  # the account's name only once it accepts
     # Not an organiser until they accept.
     assert organisers(club) == ["Bojan"]
 

@@ -57,7 +57,7 @@ def test_start_a_club_invite_a_co_organiser_who_accepts_and_edits_a_club_run(
     page.get_by_role("link", name="Edit the club and its organisers").click()
     page.get_by_label("Email").fill("Dora@Example.com")
     page.get_by_role("button", name="Send invitation").click()
-    expect(page.get_by_text("Dora is invited and gets an email.")).to_be_visible()
+    expect(page.get_by_text("We emailed an invitation to dora@example.com.")).to_be_visible()
     expect(page.get_by_text("Invitations waiting")).to_be_visible()
 
     # Dora opens the link in her email: the page changes nothing until she accepts.
@@ -105,7 +105,7 @@ def test_follow_a_club_get_one_digest_of_a_new_series_and_unfollow_in_one_click(
     ana.get_by_role("link", name="Tivoli Trotters").click()
     ana.get_by_role("button", name="Follow").click()
     expect(ana.get_by_text("You follow Tivoli Trotters")).to_be_visible()
-    expect(ana.get_by_text("1 follows this club")).to_be_visible()
+    expect(ana.get_by_text("Followed by 1 runner")).to_be_visible()
 
     # Bojan publishes a weekly series for the club on the new-run page.
     organiser = browser_of("bojan@example.com")
@@ -141,7 +141,7 @@ def test_follow_a_club_get_one_digest_of_a_new_series_and_unfollow_in_one_click(
         mail_program.close()
     ana.goto("/clubs/tivoli-trotters/")
     expect(ana.get_by_role("button", name="Follow", exact=True)).to_be_visible()
-    expect(ana.get_by_text("0 follow this club")).to_be_visible()
+    expect(ana.get_by_text("No followers yet")).to_be_visible()
 
 
 def test_subscribe_to_my_calendar_then_the_run_moves_and_the_feed_shows_it(

@@ -353,6 +353,7 @@ def test_my_feed_answers_304_until_my_status_changes(client, runner, organiser):
     run.join(runner)
     first = client.get(my_feed(runner))
     assert events(first)[uid(run)]["STATUS"] == "TENTATIVE"
+    sequence = int(events(first)[uid(run)]["SEQUENCE"])
     assert client.get(my_feed(runner), HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     assert client.get(my_feed(runner),
                       HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
@@ -362,6 +363,21 @@ def test_my_feed_answers_304_until_my_status_changes(client, runner, organiser):
     answer = client.get(my_feed(runner), HTTP_IF_NONE_MATCH=first["ETag"])
     assert answer.status_code == 200
     assert events(answer)[uid(run)]["STATUS"] == "CONFIRMED"
+    # A change of status: the app replaces its copy (RFC 5545 3.8.7.4).
+    assert int(events(answer)[uid(run)]["SEQUENCE"]) == sequence + 1
+
+
+def test_moving_back_to_the_waitlist_raises_my_sequence_again(client, runner, organiser):
+    run = make_run(organiser, capacity=2)
+    run.join(make_user("first@example.com", "First"))
+    run.join(runner)
+    going = int(events(client.get(my_feed(runner)))[uid(run)]["SEQUENCE"])
+    run.capacity = 1
+    run.save(update_fields=["capacity"])
+    run.apply_capacity()  # the latest to join, me, moves back
+    event = events(client.get(my_feed(runner)))[uid(run)]
+    assert event["STATUS"] == "TENTATIVE"
+    assert int(event["SEQUENCE"]) == going + 1
 
 
 def test_leaving_a_run_takes_it_out_and_advances_last_modified(client, runner, organiser):
