@@ -9,7 +9,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from joinrun.page_cache import for_signed_out_visitors
@@ -205,27 +204,6 @@ def run_edit(request, run_id):
         run.refresh_from_db()  # undo the invalid values the form applied
     return render_form(request, "runs/run_edit.html", form, run=run,
                       cancel_form=CancelForm())
-
-
-@require_POST
-@login_required
-def cancel(request, run_id):
-    run, refusal = _open_run_for_organiser(request, run_id)
-    if refusal:
-        return refusal
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        return render(request, "runs/run_edit.html",
-                      {"form": RunForm(instance=run), "run": run, "cancel_form": form},
-                      status=400)
-    runs = run.rest_of_series() if form.cleaned_data["whole_series"] else [run]
-    told = services.cancel(runs, reason=form.cleaned_data["reason"])
-    if not told.runs:  # a cancel a moment earlier won
-        return _open_run_for_organiser(request, run_id)[1]
-    cancelled = ngettext("The run is cancelled.", "%(count)s runs are cancelled.",
-                         len(told.runs)) % {"count": len(told.runs)}
-    messages.success(request, f"{cancelled} {told.summary()}")
-    return redirect(run)
 
 
 def run_calendar(request, run_id):
