@@ -77,3 +77,22 @@ def send_organiser_message(run, runners, *, text, sender):
     context = _context(run, text=text, organiser_name=sender.display_name)
     return _send_optional("organiser_message", runners, context, kind=ORGANISER_MESSAGES,
                           wanted="organiser_emails")
+
+
+def send_reopened(runner, places):
+    """One email to ``runner``: the runs of ``places`` (their participations, loaded
+    ``with_position()``) are on again, with their place on each."""
+    places = sorted(places, key=lambda place: place.run.starts_at)
+    run = places[0].run
+    one_place = len({place.run.meeting_point for place in places}) == 1
+    context = _context(run, places=places, one_place=one_place)
+    if len(places) > 1 and run.series:
+        context["series_url"] = mail.site_url(reverse("runs:series", args=[run.series]))
+    return _send("run_reopened", [runner], context)
+
+
+def send_removed(participation, *, reason=""):
+    """The organiser took ``participation``'s runner off its run, saying ``reason``."""
+    run = participation.run
+    return _send("run_removed", [participation.runner], _context(
+        run, reason=reason, was_waiting=not participation.is_going))

@@ -22,6 +22,7 @@ from .models import (
     format_pace,
     one_line,
 )
+from .series import MAX_UPCOMING_DATES, too_far_message, wall_clock_between
 
 PACE_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
@@ -152,7 +153,8 @@ class NewRunForm(RunForm):
     )
     repeat_weeks = forms.IntegerField(
         label=_("Repeat weekly for N more weeks"), min_value=0, max_value=MAX_REPEAT_WEEKS,
-        initial=0, help_text=_("0 for a single run. Each date is joined separately."),
+        initial=0, help_text=_("0 for a single run. The dates make a series with its own page: runners "
+                    "join one date or every date, and you can add weeks later."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
@@ -183,12 +185,43 @@ class NewRunForm(RunForm):
 
 
 class CancelForm(forms.Form):
+    """Cancelling a run (or, in a series, it and its later dates). Posted twice: first
+    from the edit page, then from the confirmation step with ``confirm``."""
+
+    THIS_DATE = "this"
+    LATER_DATES = "later"
+
     reason = forms.CharField(
         label=_("Reason (optional)"), required=False, max_length=200, validators=[one_line],
         help_text=_("Sent to everyone going or waiting, and shown on the run page."),
     )
-    whole_series = forms.BooleanField(
-        label=_("Also cancel the later runs of this series"), required=False
+    # Shown only for a series; a lone run is its own "this date".
+    scope = forms.ChoiceField(
+        label=_("Which dates"), widget=forms.RadioSelect, required=False,
+        initial=THIS_DATE,
+        choices=[(THIS_DATE, _("This date only")), (LATER_DATES, _("This and later dates"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Its own ids: it shares the edit page with the edit form, which has a scope too.
+        kwargs.setdefault("auto_id", "cancel_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_scope(self):
+        return self.cleaned_data["scope"] or self.THIS_DATE
+
+    def runs_of(self, run):
+        """The runs this form cancels, ``run`` first."""
+        if self.cleaned_data["scope"] == self.LATER_DATES:
+            return list(run.rest_of_series().order_by("starts_at", "pk"))
+        return [run]
+
+
+class RemoveRunnerForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"), required=False, max_length=200, validators=[one_line],
+        help_text=_("Sent to the runner in the email that tells them. Not shown to anyone "
+                    "else."),
     )
 
 
@@ -303,3 +336,46 @@ class OrganiserMessageForm(forms.Form):
                 params={"count": len(text)},
             )
         return text
+
+
+class SeriesEditForm(RunForm):
+    """Editing a date of a weekly series: the organiser says whether the change is for
+    this date only or also for the later dates (runs/series.py edit_later)."""
+
+    THIS_DATE = "this"
+    LATER_DATES = "later"
+
+    # No choice made for them: saving to the wrong dates is the mistake this prevents.
+    scope = forms.ChoiceField(
+        label=_("Save the changes for"), widget=forms.RadioSelect,
+        choices=[(THIS_DATE, _("This date only")), (LATER_DATES, _("This and later dates"))],
+        help_text=_("Later dates are the ones after this that are not cancelled. Their start "
+                    "moves by as much as this date's, at the same local time; what else you "
+                    "changed is copied to them. Each runner gets one email listing their "
+                    "changed dates."),
+        error_messages={"required": _("Choose “This date only” or “This and later "
+                                      "dates”.")},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_at = cleaned.get("starts_at")
+        # self.instance still holds the saved start here (the form copies its values
+        # onto it after clean()).
+        if (cleaned.get("scope") == self.LATER_DATES and starts_at
+                and abs(wall_clock_between(self.instance.starts_at, starts_at))
+                >= timedelta(weeks=1)):
+            self.add_error("starts_at", too_far_message())
+        return cleaned
+
+
+class AddWeeksForm(forms.Form):
+    """"Add more weeks" on a series' page."""
+
+    weeks = forms.IntegerField(
+        label=_("Weeks to add"), min_value=1, max_value=MAX_UPCOMING_DATES, initial=4,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("Each new date is a week after the last, at the same time, with the last "
+                    "date's meeting point, places and details. A series has at most 52 "
+                    "upcoming dates. Runners join the new dates themselves."),
+    )

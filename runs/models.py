@@ -40,7 +40,8 @@ one_line = RegexValidator(r"^[^\x00-\x1f\x7f]*$", _("Use one line, without contr
 
 
 class RunClosed(Exception):
-    """Joining or leaving a run that has started or been cancelled; str() says which."""
+    """Joining or leaving a run that has started or been cancelled, or reopening one that
+    has started or is not cancelled; str() says which."""
 
 
 def format_pace(seconds):
@@ -55,6 +56,14 @@ def _count_of(status):
         .order_by().values("run").annotate(n=Count("pk")).values("n")
     )
     return Coalesce(models.Subquery(participations), 0)
+
+
+def _came_count():
+    came = (
+        Participation.objects.filter(run=models.OuterRef("pk"), attended_at__isnull=False)
+        .order_by().values("run").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(models.Subquery(came), 0)
 
 
 class RunQuerySet(models.QuerySet):
@@ -90,7 +99,8 @@ class RunQuerySet(models.QuerySet):
         """Adds going_count and waiting_count. Correlated subqueries, not a join with
         GROUP BY: the paginator's COUNT(*) then leaves them out, and each page row's
         counts come straight from the participation index."""
-        return self.annotate(going_count=_count_of("going"), waiting_count=_count_of("waitlisted"))
+        return self.annotate(going_count=_count_of("going"), waiting_count=_count_of("waitlisted"),
+                             came_count=_came_count())
 
 
 class Run(models.Model):
@@ -199,6 +209,10 @@ class Run(models.Model):
 
     def has_started(self, now=None):
         return self.starts_at <= (now or timezone.now())
+
+    def has_ended(self, now=None):
+        """Past its estimated end: a card then says it took place rather than started."""
+        return self.estimated_end() <= (now or timezone.now())
 
     @property
     def is_cancelled(self):
@@ -347,6 +361,32 @@ class Run(models.Model):
             self.save(update_fields=["cancelled_at", "cancel_reason", "sequence", "updated_at"])
         return True
 
+    def reopen(self, *, now=None):
+        """Undoes a cancel before the start: the runners it had keep their places (a
+        cancel keeps them), and places freed while it was cancelled go to the waitlist.
+        Returns the participations promoted; raises RunClosed when it cannot."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            run = self._locked()  # two reopens at once: one wins, one email each
+            if run.has_started(now):
+                raise RunClosed(_("This run has started, so it can no longer be reopened."))
+            if not run.is_cancelled:
+                raise RunClosed(_("This run is not cancelled, so there is nothing to "
+                                  "reopen."))
+            self.cancelled_at, self.cancel_reason = None, ""
+            self.sequence = run.sequence + 1
+            self.save(update_fields=["cancelled_at", "cancel_reason", "sequence", "updated_at"])
+            # Leaving a cancelled run promotes nobody (there is no run to go to).
+            return run._fill_places()
+
+    def cancelled_together_after(self):
+        """The later dates of this run's series cancelled by the same action as this one
+        (a cancel gives the dates it cancels one moment), to reopen them together."""
+        if self.series is None or self.cancelled_at is None:
+            return Run.objects.none()
+        return Run.objects.filter(series=self.series, starts_at__gt=self.starts_at,
+                                  cancelled_at=self.cancelled_at).order_by("starts_at")
+
     def rest_of_series(self):
         """This run and the later runs of its series."""
         if self.series is None:
@@ -357,6 +397,11 @@ class Run(models.Model):
 class ParticipationQuerySet(models.QuerySet):
     def in_order(self):
         return self.order_by("joined_at", "pk")
+
+    def attended_through_strava(self):
+        """Attendance marks a Strava link may take back when it goes: not those made on
+        join run (marks from before join run kept its own came only from links)."""
+        return self.exclude(attended_by__in=Participation.MARKED_ON_JOIN_RUN)
 
     def with_position(self):
         """Adds ``position``: the place on the run's waitlist (for waitlisted ones)."""
@@ -371,10 +416,18 @@ class ParticipationQuerySet(models.QuerySet):
         return self.annotate(position=Coalesce(models.Subquery(ahead), 0) + 1)
 
 
+class AttendanceMarker(models.TextChoices):
+    RUNNER = "runner", _("The runner")
+    ORGANISER = "organiser", _("An organiser")
+    STRAVA = "strava", _("A linked Strava activity")
+
+
 class Participation(models.Model):
     class Status(models.TextChoices):
         GOING = "going", _("Going")
         WAITLISTED = "waitlisted", _("On the waitlist")
+
+    MARKED_ON_JOIN_RUN = (AttendanceMarker.RUNNER, AttendanceMarker.ORGANISER)
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="participations")
     runner = models.ForeignKey(
@@ -383,8 +436,13 @@ class Participation(models.Model):
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices)
     # When the runner joined: first come, first served on the waitlist.
     joined_at = models.DateTimeField(_("Joined at"), default=timezone.now)
-    # Set when the runner links their own Strava activity to the run (the Strava issue).
+    # That the runner came: marked by the runner ("I was there"), by an organiser at the
+    # check-in, or by linking the runner's own Strava activity to the run.
     attended_at = models.DateTimeField(_("Attended at"), null=True, blank=True)
+    # Who made that mark: unlinking a Strava activity takes back only a mark the link
+    # made, never one the runner or an organiser made on join run.
+    attended_by = models.CharField(_("Attendance marked by"), max_length=10, blank=True,
+                                   choices=AttendanceMarker.choices, editable=False)
     # How often the place moved between going and the waitlist: added to the run's
     # SEQUENCE in the runner's own calendar feed, so their calendar app replaces the
     # event when it turns from tentative to confirmed (or back).

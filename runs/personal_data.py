@@ -46,6 +46,7 @@ def export_participations(user):
             "status": p.status,
             "joined_at": iso(p.joined_at),
             "attended_at": iso(p.attended_at),
+            "attendance_marked_by": p.attended_by or None,
             "status_changes": p.status_changes,
             "url": site_url(p.run.get_absolute_url()),
         }
@@ -196,7 +197,15 @@ SECTIONS = [
             ),
             PersonalField(
                 "runs.Participation", "attended_at",
-                _("That you ran it, when you link your own Strava activity to the run."),
+                _("That you came: marked by you, by the organiser at the meeting point, or "
+                  "by linking your Strava activity. The organiser and the run's other "
+                  "runners see it."),
+                UNTIL_LEFT,
+            ),
+            PersonalField(
+                "runs.Participation", "attended_by",
+                _("Who marked that you came (you, an organiser or your linked Strava "
+                  "activity), so unlinking the activity takes back only its own mark."),
                 UNTIL_LEFT,
             ),
         ),

@@ -13,8 +13,10 @@ from django.utils.translation import ngettext
 
 from clubs import digests
 from clubs.models import Club
+from joinrun import mail
 
 from . import emails, reminders
+from .models import Participation, RunClosed
 
 
 class RunNotOpen(Exception):
@@ -177,6 +179,15 @@ def cancel(runs, *, reason, now=None):
     return told
 
 
+def cancel_preview(runs, *, now=None):
+    """What cancelling ``runs`` would do, for the organiser's confirmation: (the runs
+    still open, how many runners would be emailed)."""
+    now = now or timezone.now()
+    still_open = [run for run in runs if not run.is_cancelled and not run.has_started(now)]
+    runners = {runner.pk: runner for run in still_open for runner in run.runners()}
+    return still_open, len(mail.reachable(runners.values()))
+
+
 def send_cancellations(people, *, deleted=False):
     """Tells each (runner, [cancelled runs]) in ``people``: one email per series (a lone
     run is its own), listing its dates. Runners with the same dates share one email,
@@ -196,3 +207,76 @@ def send_cancellations(people, *, deleted=False):
 def cancel_club_runs(club, *, reason):
     """A club closed: its future runs are cancelled and their runners told."""
     return cancel(list(club.runs.upcoming().not_cancelled()), reason=reason)
+
+
+class NotOnRun(Exception):
+    """The runner to remove is no longer on the run (they left, or were removed)."""
+
+
+def reopen(run, *, later=False, now=None):
+    """Reopens ``run``, cancelled and not started, and with ``later`` the later dates of
+    its series that were cancelled together with it. Each runner gets one email listing
+    their reopened dates and their place on each. Raises RunNotOpen when ``run`` cannot
+    be reopened (started, not cancelled, its club closed)."""
+    now = now or timezone.now()
+    told = Told()
+    with transaction.atomic():
+        if run.club_id is not None:
+            # The club's lock first, as closing takes it: a close either cancelled this
+            # run already and is seen here, or waits and cancels it again.
+            club = Club.objects.select_for_update().get(pk=run.club_id)
+            if not club.is_listed:
+                raise RunNotOpen(_("The club has closed, so its runs can no longer be "
+                                   "reopened."))
+        runs = [run, *(run.cancelled_together_after() if later else [])]
+        people = {}  # runner id -> (runner, [their participations on reopened runs])
+        for each in runs:
+            try:
+                told.promoted += len(each.reopen(now=now))
+            except RunClosed as refused:
+                if each is run:
+                    raise RunNotOpen(str(refused)) from refused
+                continue  # a later date reopened a moment ago by someone else
+            reminders.schedule_reminder(each, now=now)
+            told.runs.append(each)
+            for place in each.participations.select_related("runner").with_position():
+                people.setdefault(place.runner_id, (place.runner, []))[1].append(place)
+        told.emailed = sum(emails.send_reopened(runner, places)
+                           for runner, places in people.values())
+    return told
+
+
+def removal_refused(run, *, now=None):
+    """Why no runner can be taken off ``run`` now, or None."""
+    if run.is_cancelled:
+        return _("This run is cancelled, so its runners can no longer be removed.")
+    if run.has_started(now or timezone.now()):
+        return _("This run has started, so its runners can no longer be removed.")
+    return None
+
+
+def not_on_run_message():
+    return _("This runner is no longer on the run: they left, or were removed already.")
+
+
+def remove_runner(run, participation_id, *, reason="", now=None):
+    """The organiser takes a runner off ``run``: the runner is told (with ``reason``),
+    and whoever moves up from the waitlist too. Raises NotOnRun when they are no longer
+    on it, RunNotOpen when the run is cancelled or has started."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = run._locked()  # a leave or another removal at once: one of them wins
+        refused = removal_refused(locked, now=now)
+        if refused:
+            raise RunNotOpen(refused)
+        participation = (Participation.objects.filter(pk=participation_id, run=locked)
+                         .select_related("runner").first())
+        if participation is None:
+            raise NotOnRun(not_on_run_message())
+        participation.run = locked
+        promoted = locked.leave(participation.runner, now=now)
+        told = Told(promoted=len(promoted), runs=[locked])
+        told.emailed = emails.send_removed(participation, reason=reason)
+        for each in promoted:
+            told.emailed += emails.send_promoted(each)
+    return told

@@ -14,12 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from . import strava_client as client
 from .models import (
     ActivityLink,
+    AttendanceMarker,
     Participation,
     StravaConnection,
     format_pace,
@@ -203,7 +205,8 @@ def call(connection, path, params=None):
 def _delete_links(user):
     """Every activity link of ``user`` and the "attended" marks that came from them."""
     links = ActivityLink.objects.filter(participation__runner=user)
-    Participation.objects.filter(activity_link__in=links).update(attended_at=None)
+    Participation.objects.filter(activity_link__in=links).attended_through_strava().update(
+        attended_at=None, attended_by="")
     for activity_id in links.values_list("activity_id", flat=True):
         cache.delete(_cache_key(user.pk, activity_id))
     links.delete()
@@ -406,15 +409,23 @@ def link(participation, connection, activity_id, *, now=None):
         with transaction.atomic():
             ActivityLink.objects.update_or_create(participation=participation,
                                                   defaults={"activity_id": found.id})
-            # update(), not save(): the runner may have left the run meanwhile.
-            if not Participation.objects.filter(pk=participation.pk).update(attended_at=now):
+            # update(), not save(): the runner may have left the run meanwhile. A mark
+            # made on join run stays as it was: unlinking must not take it away.
+            made_on_join_run = Q(attended_at__isnull=False,
+                                 attended_by__in=Participation.MARKED_ON_JOIN_RUN)
+            if not Participation.objects.filter(pk=participation.pk).update(
+                attended_at=Case(When(made_on_join_run, then=F("attended_at")),
+                                 default=Value(now)),
+                attended_by=Case(When(made_on_join_run, then=F("attended_by")),
+                                 default=Value(AttendanceMarker.STRAVA)),
+            ):
                 raise IntegrityError("participation gone")
+            participation.refresh_from_db(fields=["attended_at", "attended_by"])
     except IntegrityError as error:
         # The same activity linked from another tab a moment ago (its id is unique), or the
         # runner's place is gone.
         raise LinkRefused(_("That activity could not be linked: it was linked elsewhere "
                             "meanwhile, or you are no longer on this run.")) from error
-    participation.attended_at = now
     return found
 
 
@@ -425,8 +436,10 @@ def unlink(participation):
             return
         cache.delete(_cache_key(participation.runner_id, link_.activity_id))
         link_.delete()
-        participation.attended_at = None
-        participation.save(update_fields=["attended_at"])
+        # Only the mark the link made goes; one made on join run stays.
+        if Participation.objects.filter(pk=participation.pk).attended_through_strava().update(
+                attended_at=None, attended_by=""):
+            participation.attended_at, participation.attended_by = None, ""
 
 
 # Strava's webhook events

@@ -1,21 +1,23 @@
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from joinrun.page_cache import for_signed_out_visitors
 from joinrun.views import render_form
 
-from . import calendar, services, strava_views
-from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm
+from . import attendance, calendar, series, services, strava_views
+from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm, SeriesEditForm
 from .models import ActivityLink, Participation, Run, RunClosed
 
 RUNS_PER_PAGE = 20
@@ -73,14 +75,27 @@ def run_list(request):
 
 
 def _mark_my_status(user, runs):
-    """Sets ``run.my_status`` ("going", "waitlisted" or None) for the signed-in viewer,
-    in one query."""
-    statuses = {}
-    if user.is_authenticated:
-        mine = Participation.objects.filter(runner=user, run__in=[run.pk for run in runs])
-        statuses = dict(mine.values_list("run_id", "status"))
+    """Sets what run cards say about the signed-in viewer, in one query: ``my_status``
+    ("going", "waitlisted" or None), ``my_attended`` (they came) and ``managing`` (they
+    organise it)."""
+    marks = {}
+    ids = [run.pk for run in runs]
+    if user.is_authenticated and ids:
+        rows = _with_my_marks(Run.objects.filter(pk__in=ids), user).values_list(
+            "pk", "my_status", "my_attended", "managing")
+        marks = {pk: rest for pk, *rest in rows}
     for run in runs:
-        run.my_status = statuses.get(run.pk)
+        run.my_status, run.my_attended, run.managing = marks.get(run.pk, (None, False, False))
+
+
+def _with_my_marks(runs, user):
+    """Annotates the fields _mark_my_status() sets, for a query that reads runs anyway."""
+    mine = Participation.objects.filter(run=OuterRef("pk"), runner=user)
+    return runs.annotate(
+        my_status=Subquery(mine.values("status")[:1]),
+        my_attended=Exists(mine.filter(attended_at__isnull=False)),
+        managing=Exists(Run.objects.managed_by(user).filter(pk=OuterRef("pk"))),
+    )
 
 
 @for_signed_out_visitors
@@ -93,6 +108,7 @@ def _detail_page(request, run_id, *, error=None, status=200):
                             pk=run_id)
     mine = run.participation_of(request.user)
     is_organiser = run.is_managed_by(request.user)
+    now = timezone.now()
     going, waiting, unnamed = [], [], 0
     # Names only for the organiser and the run's own runners; everyone else sees counts.
     # Who ran it shows as a mark, never their Strava data (that is for its owner alone).
@@ -113,7 +129,9 @@ def _detail_page(request, run_id, *, error=None, status=200):
         "going": going,
         "waiting": waiting,
         "unnamed": unnamed,
-        "started": run.has_started(),
+        "started": run.has_started(now),
+        # Who came can be marked from the start until a week after (runs/attendance.py).
+        "attendance_open": attendance.is_open(run, now),
         "error": error,
         "strava": strava_views.activity_panel(request, run, mine),
     }
@@ -126,6 +144,9 @@ def join(request, run_id):
     if not request.user.is_authenticated:
         # Back to the run page after logging in, where "Join run" is one tap away.
         return redirect_to_login(run.get_absolute_url())
+    if run.is_managed_by(request.user):
+        return _detail_page(request, run.pk, status=409, error=_(
+            "You organise this run, so there is no need to join it."))
     try:
         participation = run.join(request.user)
     except RunClosed as closed:
@@ -143,19 +164,42 @@ def join(request, run_id):
 @require_POST
 @login_required
 def leave(request, run_id):
+    """Asks first when the place would go to someone waiting: a tap by mistake cannot
+    be undone, since joining again means joining at the end of the waitlist."""
     run = _get_run(run_id)
+    mine = run.participation_of(request.user)
+    waiting = _waiting_for_place_of(run, mine)
+    if waiting and request.POST.get("confirm") != "yes":
+        return render(request, "runs/leave_confirm.html", {"run": run, "waiting": waiting})
     try:
         services.leave(run, request.user)
     except RunClosed as closed:
         return _detail_page(request, run.pk, error=str(closed), status=409)
-    messages.success(request, _("You left the run."))
+    # The one place that words what leaving did.
+    if mine is not None and not mine.is_going:
+        messages.success(request, _("You left the waitlist."))
+    else:
+        messages.success(request, _("You left the run."))
     return redirect(run)
+
+
+def _waiting_for_place_of(run, mine):
+    """How many are waiting for the place ``mine`` would free (0: nobody moves up)."""
+    if mine is None or not mine.is_going or run.is_cancelled or run.has_started():
+        return 0
+    return run.participations.filter(status=Participation.Status.WAITLISTED).count()
 
 
 @login_required
 def run_new(request):
-    form = NewRunForm(request.POST or None, user=request.user,
-                      initial={"club": request.GET.get("club")})
+    initial = {"club": request.GET.get("club")}
+    if request.method != "POST" and "from" in request.GET:
+        copied = _organise_again(request.user, request.GET["from"])
+        if copied:
+            initial = copied
+            messages.info(request, _("Filled in from “%(title)s”: check the date and time, "
+                                     "then create it.") % {"title": copied["title"]})
+    form = NewRunForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         template = form.save(commit=False)
         template.club = form.cleaned_data.get("club")
@@ -168,10 +212,48 @@ def run_new(request):
             messages.success(request, _("Your run is created."))
         else:
             messages.success(request, _(
-                "Your %(count)s runs are created, one a week. Each is joined separately."
+                "Your %(count)s runs are created, one a week. Runners can join one date or every "
+                "date from the series page."
             ) % {"count": len(runs)})
         return redirect(runs[0])
     return render_form(request, "runs/run_form.html", form)
+
+
+# The details "Organise again" copies; the start is worked out, the series is not kept.
+COPIED_FIELDS = ["title", "meeting_point", "latitude", "longitude", "distance_km",
+                 "pace_min", "pace_max", "capacity", "description"]
+
+
+def _organise_again(user, run_id, now=None):
+    """The new-run form's first values from a run ``user`` manages ("Organise again"),
+    or None: a run they do not manage, or a bad id, gives the empty form (a stale link,
+    say from an organiser since removed from the club, is not an error)."""
+    if not run_id.isascii() or not run_id.isdigit() or len(run_id) > 18:
+        return None
+    run = Run.objects.select_related("club").filter(pk=int(run_id)).first()
+    if run is None or not run.is_managed_by(user):
+        return None
+    initial = {name: getattr(run, name) for name in COPIED_FIELDS}
+    initial["starts_at"] = next_same_weekday(run.starts_at, now=now)
+    # A closed club's run is copied as the person's own run.
+    if run.club and run.club.is_listed and run.club.is_organised_by(user):
+        initial["club"] = run.club.slug
+    return initial
+
+
+def next_same_weekday(moment, *, now=None, at_least=timedelta(hours=1)):
+    """``moment``'s local time on the first same weekday at least ``at_least`` from now
+    and after ``moment`` itself (a copy of an upcoming run goes a week after it, not on
+    top of it). Across a daylight-saving change it keeps the wall-clock time."""
+    now = now or timezone.now()
+    earliest = max(now + at_least, moment + timedelta(seconds=1))
+    local = timezone.localtime(moment)
+    first_day = timezone.localdate(earliest)
+    day = first_day + timedelta(days=(local.weekday() - first_day.weekday()) % 7)
+    start = timezone.make_aware(datetime.combine(day, local.time()))
+    if start < earliest:
+        start = timezone.make_aware(datetime.combine(day + timedelta(weeks=1), local.time()))
+    return start
 
 
 def _open_run_for_organiser(request, run_id):
@@ -191,15 +273,27 @@ def run_edit(request, run_id):
     run, refusal = _open_run_for_organiser(request, run_id)
     if refusal:
         return refusal
-    form = RunForm(request.POST or None, instance=run)
+    # A date of a weekly series asks which dates the change is for.
+    form = (SeriesEditForm if run.series else RunForm)(request.POST or None, instance=run)
     if request.method == "POST" and form.is_valid():
+        later = run.series and form.cleaned_data["scope"] == SeriesEditForm.LATER_DATES
         try:
-            told = services.edit(run, form)
+            told = series.edit_later(run, form) if later else services.edit(run, form)
         except services.RunNotOpen:
             return _open_run_for_organiser(request, run_id)[1]
-        messages.success(request, " ".join(
-            filter(None, [_("Your changes are saved."), told.summary()])))
-        return redirect(run)
+        except series.SeriesRefused as refused:  # the date moved meanwhile
+            form.add_error("starts_at", str(refused))
+        else:
+            if not later:
+                saved = _("Your changes are saved.")
+            elif told.runs:
+                saved = ngettext("Your changes are saved on %(count)s date.",
+                                 "Your changes are saved on %(count)s dates.",
+                                 len(told.runs)) % {"count": len(told.runs)}
+            else:
+                saved = _("Nothing was different, so no date changed.")
+            messages.success(request, " ".join(filter(None, [saved, told.summary()])))
+            return redirect(run)
     if request.method == "POST":
         run.refresh_from_db()  # undo the invalid values the form applied
     return render_form(request, "runs/run_edit.html", form, run=run,
@@ -227,7 +321,7 @@ def my_runs(request):
     my_link = ActivityLink.objects.filter(participation__run=OuterRef("pk"),
                                           participation__runner=user)
     past = (
-        Run.objects.past(now).involving(user).for_cards()
+        _with_my_marks(Run.objects.past(now).involving(user).for_cards(), user)
         .annotate(my_activity_id=Subquery(my_link.values("activity_id")[:1]))
         [:PAST_RUNS_ON_MY_PAGE]
     )

@@ -113,7 +113,9 @@ def browser(cookie):
 def cancel(client, base, run):
     """Seconds to answer the organiser's cancel POST for ``run``."""
     started = time.perf_counter()
-    response = client.post(f"{base}/runs/{run.pk}/cancel/", data={"reason": "Storm"},
+    # confirm=yes: the organiser's "Yes, cancel" on the confirmation step.
+    response = client.post(f"{base}/runs/{run.pk}/cancel/",
+                           data={"reason": "Storm", "confirm": "yes"},
                            allow_redirects=False, timeout=120)
     elapsed = time.perf_counter() - started
     if response.status_code != 302:

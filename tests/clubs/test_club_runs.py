@@ -200,7 +200,7 @@ def test_a_co_organiser_messages_a_club_runs_runners_in_their_own_name(
 def test_a_co_organiser_cancels_a_club_run(client, club_run, co_organiser):
     client.force_login(co_organiser)
 
-    response = client.post(f"/runs/{club_run.pk}/cancel/", {"reason": "Storm"})
+    response = client.post(f"/runs/{club_run.pk}/cancel/", {"reason": "Storm", "confirm": "yes"})
 
     assert response.status_code == 302
     club_run.refresh_from_db()

@@ -149,6 +149,9 @@ def test_two_runners_share_one_place_then_the_organiser_cancels(browser_of, live
     assert mail.outbox == []
 
     ana.get_by_role("button", name="Leave run").click()
+    # Her place would go to Bor, so leaving asks first.
+    expect(ana.get_by_text("1 person is waiting; your place goes to them.")).to_be_visible()
+    ana.get_by_role("button", name="Yes, leave the run").click()
     expect(ana.get_by_role("status").get_by_text("You left the run.")).to_be_visible()
     # Bor moved up into her place, so the run is full again.
     expect(ana.get_by_role("button", name="Join the waitlist")).to_be_visible()
@@ -167,6 +170,8 @@ def test_two_runners_share_one_place_then_the_organiser_cancels(browser_of, live
     organiser.get_by_role("link", name="Edit or cancel this run").click()
     organiser.get_by_label("Reason (optional)").fill("Storm warning for Ljubljana")
     organiser.get_by_role("button", name="Cancel run").click()
+    expect(organiser.get_by_text("1 runner will be emailed.")).to_be_visible()
+    organiser.get_by_role("button", name="Yes, cancel").click()
     expect(organiser.get_by_text("This run is cancelled.")).to_be_visible()
     expect(organiser.get_by_text("Storm warning for Ljubljana")).to_be_visible()
     expect(organiser.get_by_role("link", name="Edit or cancel this run")).to_have_count(0)

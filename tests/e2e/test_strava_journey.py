@@ -66,7 +66,7 @@ def test_runner_signs_in_with_strava_links_an_activity_and_disconnects(page, str
     expect(panel.get_by_role("link", name="View on Strava")).to_have_attribute(
         "href", f"https://www.strava.com/activities/{activity}")
     expect(panel.get_by_text("Powered by Strava")).to_be_visible()
-    expect(page.locator(".names").get_by_text("ran it")).to_be_visible()
+    expect(page.locator(".names").get_by_text("came")).to_be_visible()
 
     # Disconnect: this account signs in only with Strava, so it is asked to add an email
     # and a password first.
@@ -96,9 +96,9 @@ def test_runner_signs_in_with_strava_links_an_activity_and_disconnects(page, str
     expect(page.get_by_text("Strava is disconnected.")).to_be_visible()
     assert athlete in fake.deauthorized
 
-    # The link and the "ran it" mark went with it.
+    # The link and the "came" mark it made went with it.
     page.goto(run.get_absolute_url())
     expect(page.get_by_text("Castle hill with the group")).to_have_count(0)
     expect(page.get_by_role("link", name="View on Strava")).to_have_count(0)
-    expect(page.locator(".names").get_by_text("ran it")).to_have_count(0)
+    expect(page.locator(".names").get_by_text("came")).to_have_count(0)
     expect(page.get_by_role("link", name="Connect with Strava")).to_be_visible()

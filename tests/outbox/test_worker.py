@@ -129,7 +129,8 @@ def cancel(site, name, reason):
     run = site["seeded"]["runs"][name]
     organiser = browser(site["base"], site["seeded"]["organiser"])
     response = organiser.post(f"{site['base']}/runs/{run['id']}/cancel/",
-                              data={"reason": reason}, allow_redirects=False, timeout=60)
+                              data={"reason": reason, "confirm": "yes"},
+                              allow_redirects=False, timeout=60)
     assert response.status_code == 302, response.text[:2000]
     queued = emails_to(site, run["runners"])
     assert sorted(e.to for e in queued) == sorted(run["runners"])

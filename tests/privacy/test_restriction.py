@@ -100,7 +100,7 @@ def test_a_restricted_runner_gets_no_run_emails(staff_client, ticket, runner, or
     mail.outbox.clear()
 
     for person in leaving:
-        as_client(person).post(f"/runs/{run.pk}/leave/")
+        as_client(person).post(f"/runs/{run.pk}/leave/", {"confirm": "yes"})
 
     assert run.participations.get(runner=runner).is_going  # promoted all the same
     assert run.participations.get(runner=waiting).is_going
@@ -116,7 +116,7 @@ def test_a_restricted_runner_is_not_told_of_a_cancelled_run(
     restrict(staff_client, ticket)
     mail.outbox.clear()
 
-    as_client(organiser).post(f"/runs/{run.pk}/cancel/", {"reason": "Storm."})
+    as_client(organiser).post(f"/runs/{run.pk}/cancel/", {"reason": "Storm.", "confirm": "yes"})
 
     run.refresh_from_db()
     assert run.is_cancelled

@@ -87,7 +87,7 @@ def test_cancelling_says_how_many_were_emailed(organiser_client, organiser):
     run = make_run(organiser)
     for person in make_runners(2):
         run.join(person)
-    response = organiser_client.post(f"/runs/{run.pk}/cancel/", {}, follow=True)
+    response = organiser_client.post(f"/runs/{run.pk}/cancel/", {"confirm": "yes"}, follow=True)
     assert "The run is cancelled. 2 runners were emailed." in messages_on(response)
 
 
@@ -99,8 +99,8 @@ def test_cancelling_the_rest_of_a_series_sends_each_runner_one_email_with_every_
     for each in runs[1:]:
         each.join(runner)
     runs[3].join(outsider)
-    response = organiser_client.post(f"/runs/{runs[1].pk}/cancel/", {"whole_series": "on"},
-                                     follow=True)
+    response = organiser_client.post(f"/runs/{runs[1].pk}/cancel/",
+                                     {"scope": "later", "confirm": "yes"}, follow=True)
     assert "3 runs are cancelled. 2 runners were emailed." in messages_on(response)
     (to_runner,) = [m for m in mail.outbox if m.to == [runner.email]]
     assert to_runner.subject == "Cancelled: Tuesday river loop (3 dates)"
@@ -119,7 +119,7 @@ def test_runners_whose_address_is_not_confirmed_get_no_run_emails(organiser_clie
     unconfirmed = make_user("not-yet@example.com", "Not yet", email_confirmed_at=None)
     run.join(confirmed)
     run.join(unconfirmed)
-    response = organiser_client.post(f"/runs/{run.pk}/cancel/", {}, follow=True)
+    response = organiser_client.post(f"/runs/{run.pk}/cancel/", {"confirm": "yes"}, follow=True)
     assert [m.to for m in mail.outbox] == [[confirmed.email]]
     assert "1 runner was emailed." in messages_on(response)
 
@@ -163,7 +163,7 @@ def test_a_series_whose_dates_meet_in_different_places_lists_each_place(
     Run.objects.filter(pk=second.pk).update(meeting_point="Town hall")
     first.join(runner)
     second.join(runner)
-    organiser_client.post(f"/runs/{first.pk}/cancel/", {"whole_series": "on"})
+    organiser_client.post(f"/runs/{first.pk}/cancel/", {"scope": "later", "confirm": "yes"})
     (email,) = mail.outbox
     assert "18:00, Ljubljana time · Cobblers' Bridge" in email.body
     assert "18:00, Ljubljana time · Town hall" in email.body

@@ -55,7 +55,8 @@ def test_leaving_promotes_and_emails_the_next_runner(client, run):
     for person in (first, second, waiting):
         run.join(person)
     client.force_login(first)
-    page = client.post(f"/runs/{run.pk}/leave/", follow=True).content.decode()
+    page = client.post(f"/runs/{run.pk}/leave/", {"confirm": "yes"},
+                       follow=True).content.decode()
     assert "You left the run." in page
     assert run.participations.get(runner=waiting).is_going
     (email,) = mail.outbox

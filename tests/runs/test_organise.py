@@ -226,7 +226,8 @@ def test_cancelling_keeps_the_run_visible_and_emails_its_runners(organiser_clien
     people = make_runners(3)
     for person in people:
         run.join(person)
-    response = organiser_client.post(f"/runs/{run.pk}/cancel/", {"reason": "Storm warning"})
+    response = organiser_client.post(f"/runs/{run.pk}/cancel/",
+                                     {"reason": "Storm warning", "confirm": "yes"})
     assert response["Location"] == f"/runs/{run.pk}/"
     run.refresh_from_db()
     assert run.is_cancelled and run.cancel_reason == "Storm warning"
@@ -242,7 +243,7 @@ def test_cancelling_the_rest_of_a_series(organiser_client, organiser, runner):
     runs = list(Run.objects.order_by("starts_at"))
     runs[0].join(runner)
     runs[3].join(runner)
-    organiser_client.post(f"/runs/{runs[1].pk}/cancel/", {"whole_series": "on"})
+    organiser_client.post(f"/runs/{runs[1].pk}/cancel/", {"scope": "later", "confirm": "yes"})
     assert [Run.objects.get(pk=r.pk).is_cancelled for r in runs] == [False, True, True, True]
     (email,) = mail.outbox  # the runner joined one of the cancelled dates
     assert email.subject == "Cancelled: Tuesday river loop"
@@ -251,13 +252,15 @@ def test_cancelling_the_rest_of_a_series(organiser_client, organiser, runner):
 def test_only_the_organiser_may_cancel(client, outsider, run):
     client.force_login(outsider)
     assert client.post(f"/runs/{run.pk}/cancel/").status_code == 403
+    assert client.post(f"/runs/{run.pk}/cancel/", {"confirm": "yes"}).status_code == 403
     run.refresh_from_db()
     assert not run.is_cancelled
 
 
 def test_cancel_is_post_only_and_a_long_reason_is_refused(organiser_client, run):
     assert organiser_client.get(f"/runs/{run.pk}/cancel/").status_code == 405
-    response = organiser_client.post(f"/runs/{run.pk}/cancel/", {"reason": "x" * 201})
+    response = organiser_client.post(f"/runs/{run.pk}/cancel/",
+                                     {"reason": "x" * 201, "confirm": "yes"})
     assert response.status_code == 400
     assert "at most 200 characters" in response.content.decode()
     run.refresh_from_db()
@@ -265,7 +268,8 @@ def test_cancel_is_post_only_and_a_long_reason_is_refused(organiser_client, run)
 
 
 def test_a_cancel_reason_on_two_lines_is_refused(organiser_client, run):
-    response = organiser_client.post(f"/runs/{run.pk}/cancel/", {"reason": "Ice\nBcc: x"})
+    response = organiser_client.post(f"/runs/{run.pk}/cancel/",
+                                     {"reason": "Ice\nBcc: x", "confirm": "yes"})
     assert response.status_code == 400
     run.refresh_from_db()
     assert not run.is_cancelled

@@ -184,7 +184,7 @@ def test_a_cancelled_run_gets_no_reminder(organiser_client, organiser, runner):
     run = make_run(organiser)
     run.join(runner)
     schedule_reminder(run)
-    organiser_client.post(f"/runs/{run.pk}/cancel/", {"reason": ""})
+    organiser_client.post(f"/runs/{run.pk}/cancel/", {"reason": "", "confirm": "yes"})
     mail.outbox.clear()
     assert run_the_worker_at(run.starts_at - REMINDER_BEFORE) == ["cancelled"]
     assert mail.outbox == []

@@ -108,7 +108,7 @@ def test_waiting_runner_sees_their_place_in_line(runner_client, runner, full_run
     full_run.join(runner)
     page = page_of(runner_client, full_run)
     assert "You're #2 on the waitlist" in page
-    assert "Leave run" in page
+    assert "Leave the waitlist" in page
 
 
 def test_signed_in_runner_can_join(runner_client, run):

@@ -255,7 +255,7 @@ def test_linking_then_the_run_page_shows_what_i_linked(
     assert ACTIVITY_NAME in page and "5.00 km" in page and "25:00" in page
     assert "5:00 /km" in page
     assert f'href="{strava_url(activity_id)}"' in page
-    assert '<li>Ana <span class="attended">· ran it</span></li>' in page
+    assert '<li>Ana <span class="attended">· came</span></li>' in page
 
 
 def test_unlinking_deletes_the_link_and_the_ran_it_mark(runner_client, linked):
@@ -374,7 +374,7 @@ def test_others_on_the_run_see_only_that_i_ran_it(client, fake_strava, linked, o
 
     page = page_of(client, linked.run)
 
-    assert '<li>Ana <span class="attended">· ran it</span></li>' in page
+    assert '<li>Ana <span class="attended">· came</span></li>' in page
     assert ACTIVITY_NAME not in page
     # Not "44:00" (the moving time): the run's own start can be at minute 44.
     assert "8.00 km" not in page and "Moving time" not in page
@@ -625,7 +625,7 @@ def test_started_run_page_with_my_activity_queries_stay_flat(
         page = page_of(runner_client, linked.run)
 
     assert ACTIVITY_NAME in page
-    assert page.count('<span class="attended">· ran it</span>') == count + 1
+    assert page.count('<span class="attended">· came</span>') == count + 1
 
 
 def test_activities_with_a_hidden_start_time_are_listed_last(runner_client, fake_strava,

@@ -138,8 +138,8 @@ def test_emails_a_runner_must_get_carry_no_unsubscribe(organiser_client, organis
     run.join(runner)  # on the waitlist
     leaver = Client()
     leaver.force_login(first)
-    leaver.post(f"/runs/{run.pk}/leave/")  # the runner is promoted
-    organiser_client.post(f"/runs/{run.pk}/cancel/", {"reason": "Storm"})
+    leaver.post(f"/runs/{run.pk}/leave/", {"confirm": "yes"})  # the runner is promoted
+    organiser_client.post(f"/runs/{run.pk}/cancel/", {"reason": "Storm", "confirm": "yes"})
     assert len(mail.outbox) >= 2
     for email in mail.outbox:
         assert "List-Unsubscribe" not in email.extra_headers
