@@ -98,17 +98,12 @@ def club_detail(request, slug):
     if moved:
         return moved
     now = timezone.now()
-    runs = club.runs.select_related("club")
-    upcoming = list(runs.upcoming(now).with_counts()[:UPCOMING_ON_PAGE])
-    past = list(runs.past(now).with_counts()[:PAST_ON_PAGE])
     user = request.user
-    if user.is_authenticated:
-        mine = dict(user.participations.filter(run__in=upcoming).values_list("run_id",
-                                                                               "status"))
-    else:
-        mine = {}
-    for run in upcoming:
-        run.my_status = mine.get(run.pk)
+    runs = club.runs.for_cards()
+    if user.is_authenticated:  # what the cards say about the reader (runs' queryset)
+        runs = runs.marked_for(user)
+    upcoming = list(runs.upcoming(now)[:UPCOMING_ON_PAGE])
+    past = list(runs.past(now)[:PAST_ON_PAGE])
     organisers = [role.user for role in club.organisers.select_related("user")]
     feed_url = site_url(reverse("runs:club_calendar", args=[club.slug]))
     context = {

@@ -91,6 +91,18 @@ class RunQuerySet(models.QuerySet):
         return self.filter(Q(organiser=user, club__isnull=True)
                            | Q(club__organisers__user=user)).distinct()
 
+    def marked_for(self, user):
+        """Adds what run cards say about the signed-in ``user``: ``my_status`` ("going",
+        "waitlisted" or None), ``my_attended`` (they came) and ``managing`` (they organise
+        it)."""
+        mine = Participation.objects.filter(run=models.OuterRef("pk"), runner=user)
+        return self.annotate(
+            my_status=models.Subquery(mine.values("status")[:1]),
+            my_attended=models.Exists(mine.filter(attended_at__isnull=False)),
+            managing=models.Exists(Run.objects.managed_by(user).filter(
+                pk=models.OuterRef("pk"))),
+        )
+
     def for_cards(self):
         """What a run card shows: counts and the club's name."""
         return self.with_counts().select_related("club")

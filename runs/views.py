@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -81,21 +81,11 @@ def _mark_my_status(user, runs):
     marks = {}
     ids = [run.pk for run in runs]
     if user.is_authenticated and ids:
-        rows = _with_my_marks(Run.objects.filter(pk__in=ids), user).values_list(
+        rows = Run.objects.filter(pk__in=ids).marked_for(user).values_list(
             "pk", "my_status", "my_attended", "managing")
         marks = {pk: rest for pk, *rest in rows}
     for run in runs:
         run.my_status, run.my_attended, run.managing = marks.get(run.pk, (None, False, False))
-
-
-def _with_my_marks(runs, user):
-    """Annotates the fields _mark_my_status() sets, for a query that reads runs anyway."""
-    mine = Participation.objects.filter(run=OuterRef("pk"), runner=user)
-    return runs.annotate(
-        my_status=Subquery(mine.values("status")[:1]),
-        my_attended=Exists(mine.filter(attended_at__isnull=False)),
-        managing=Exists(Run.objects.managed_by(user).filter(pk=OuterRef("pk"))),
-    )
 
 
 @for_signed_out_visitors
@@ -321,7 +311,7 @@ def my_runs(request):
     my_link = ActivityLink.objects.filter(participation__run=OuterRef("pk"),
                                           participation__runner=user)
     past = (
-        _with_my_marks(Run.objects.past(now).involving(user).for_cards(), user)
+        Run.objects.past(now).involving(user).for_cards().marked_for(user)
         .annotate(my_activity_id=Subquery(my_link.values("activity_id")[:1]))
         [:PAST_RUNS_ON_MY_PAGE]
     )

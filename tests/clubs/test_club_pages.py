@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from clubs import services
 from clubs.models import Club, ClubSlug, Follow, Organiser
+from runs.models import Participation
 from tests.clubs.conftest import make_club, make_club_run, text
 from tests.conftest import make_user
 from tests.runs.conftest import make_run, make_runners
@@ -477,3 +478,17 @@ def test_a_club_page_makes_as_many_queries_for_30_runs_as_for_3(
     with django_assert_num_queries(len(few.captured_queries)):
         page = text(runner_client.get("/clubs/tivoli-trotters/"))
     assert page.count("You're going") == 30
+
+
+def test_the_club_pages_cards_speak_to_the_reader(client, club, organiser, runner):
+    upcoming = make_club_run(club, organiser, title="Next loop")
+    upcoming.join(runner)
+    past = make_club_run(club, organiser, title="Last loop", days=-2)
+    Participation.objects.create(run=past, runner=runner, status="going",
+                                 attended_at=past.starts_at)
+    client.force_login(runner)
+    page = text(client.get("/clubs/tivoli-trotters/"))
+    assert "You're going" in page and "You ran it" in page
+    client.force_login(organiser)
+    page = text(client.get("/clubs/tivoli-trotters/"))
+    assert "You organise it" in page and "You organised it" in page
