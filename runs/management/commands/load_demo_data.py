@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from clubs import services as club_services
 from clubs.models import Club, Follow, Organiser
-from runs.models import Participation, Run
+from runs.models import AttendanceMarker, Participation, Run
 from runs.reminders import schedule_reminder
 
 DEMO_PASSWORD = "run-together-demo"
@@ -167,6 +167,11 @@ class Command(BaseCommand):
         runners = [User.objects.get(email=DEMO_ACCOUNTS[0][0]), *User.objects.filter(
             email__in=[f"{name.lower()}@demo.join.run" for name in DEMO_RUNNERS[:3]])]
         # Created directly: join() rightly refuses a run that has started.
-        for runner in runners:
-            Participation.objects.create(run=run, runner=runner,
-                                         status=Participation.Status.GOING)
+        for number, runner in enumerate(runners):
+            # Two fellow runners checked in at the meeting point; the demo runner can mark
+            # "I was there" (or link Strava), the demo organiser check in the rest.
+            came = number in (1, 2)
+            Participation.objects.create(
+                run=run, runner=runner, status=Participation.Status.GOING,
+                attended_at=run.starts_at if came else None,
+                attended_by=AttendanceMarker.ORGANISER if came else "")
