@@ -13,32 +13,15 @@ from playwright.sync_api import expect
 
 from runs.models import Participation, Run
 from tests.conftest import make_user
-from tests.e2e.conftest import PHONE
-from tests.e2e.test_run_journeys import log_in
+from tests.e2e.test_run_journeys import browser_of  # noqa: F401 (a fixture)
 from tests.e2e.test_site_quality import collect_problems
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def phone(browser, live_server):
-    """A phone-sized browser of its own, logged in as ``email``; with or without
-    JavaScript."""
-    contexts = []
-
-    def open_for(email, *, javascript=True):
-        context = browser.new_context(viewport=PHONE, base_url=live_server.url,
-                                      java_script_enabled=javascript)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        log_in(page, email)
-        return page
-
-    yield open_for
-    for context in contexts:
-        context.close()
+def phone(browser_of):  # noqa: F811 (the imported fixture)
+    return browser_of
 
 
 @pytest.fixture

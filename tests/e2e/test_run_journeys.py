@@ -54,12 +54,13 @@ def log_in(page, email, password=PASSWORD):
 
 @pytest.fixture
 def browser_of(browser, live_server):
-    """Opens a browser of its own for one person, logged in as ``email``."""
+    """Opens a phone-sized browser of its own for one person, logged in as ``email``;
+    with JavaScript or without."""
     contexts = []
 
-    def open_for(email):
+    def open_for(email, *, javascript=True):
         context = browser.new_context(viewport=PHONE, base_url=live_server.url,
-                                      accept_downloads=True)
+                                      accept_downloads=True, java_script_enabled=javascript)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
