@@ -79,7 +79,8 @@ class RunAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel the selected runs and email their runners"),
                   permissions=["change"])
     def cancel_runs(self, request, queryset):
-        told = services.cancel(list(queryset), reason=str(_("Cancelled by join run staff.")))
+        told = services.cancel(list(queryset), reason=str(_("Cancelled by join run staff.")),
+                               by_staff=True)
         self.message_user(request, _("%(count)s runs cancelled.") % {"count": len(told.runs)}
                           + " " + told.summary())
 

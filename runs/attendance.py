@@ -13,13 +13,14 @@ import csv
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from joinrun.page_cache import pages_changed
 
-from .models import Participation
+from .models import AttendanceMarker, Participation
 
 CHECK_IN_DAYS = 7
 # Spreadsheets run a cell that starts with one of these as a formula: a display name
@@ -63,16 +64,23 @@ def mark(participation, *, came, by, now=None):
     reason = refusal(participation.run, now)
     if reason:
         raise AttendanceClosed(reason)
-    rows = Participation.objects.filter(pk=participation.pk)
-    if came:
-        values = {"attended_at": now, "attended_by": by}
-        updated = rows.filter(attended_at__isnull=True).update(**values) or rows.exists()
-    else:
-        values = {"attended_at": None, "attended_by": ""}
-        updated = rows.update(**values)
-    if not updated:
-        return False
-    participation.refresh_from_db(fields=["attended_at", "attended_by"])
+    if by != AttendanceMarker.RUNNER and participation.runner.processing_restricted_at:
+        # GDPR Art. 18: nothing new is recorded about them but at their own request.
+        raise AttendanceClosed(_("This runner asked us to restrict processing of their "
+                                 "data, so only they can mark that they came."))
+    with transaction.atomic():
+        # Locked, so a runner leaving (or erased) at this moment is "gone", not an error.
+        locked = Participation.objects.select_for_update().filter(pk=participation.pk).first()
+        if locked is None:
+            return False
+        if came and locked.attended_at is None:
+            locked.attended_at, locked.attended_by = now, by
+        elif not came:
+            locked.attended_at, locked.attended_by = None, ""
+        Participation.objects.filter(pk=locked.pk).update(attended_at=locked.attended_at,
+                                                          attended_by=locked.attended_by)
+    participation.attended_at, participation.attended_by = (locked.attended_at,
+                                                            locked.attended_by)
     # "N came" is on public run cards and pages.
     pages_changed()
     return True

@@ -75,7 +75,7 @@ def mark(request, run_id, participation_id):
     came = _came(request)
     if came is None:
         return _check_in_page(request, run, status=400,
-                              error=_("Say whether the runner came: came=1 or came=0."))
+                              error=_("Choose whether the runner came or not."))
     try:
         found = attendance.mark(participation, came=came, by=AttendanceMarker.ORGANISER)
     except attendance.AttendanceClosed as closed:
@@ -95,10 +95,12 @@ def mark(request, run_id, participation_id):
 
 def _row_as_json(request, run, participation):
     rows = attendance.rows_of(run, request.user)
-    (row,) = [row for row in rows if row.participation.pk == participation.pk]
+    row = next((row for row in rows if row.participation.pk == participation.pk), None)
+    if row is None:  # gone a moment after the mark
+        return JsonResponse({"error": _("That runner is no longer on this run.")}, status=404)
     html = render_to_string("runs/includes/check_in_row.html",
                             {"run": run, "row": row, "open": True}, request=request)
-    said = _("%(name)s came.") if row.came else _("%(name)s is marked as not come.")
+    said = _("%(name)s came.") if row.came else _("%(name)s did not come.")
     return JsonResponse({"row": html, "summary": _summary(rows),
                          "said": said % {"name": row.label}})
 
@@ -120,9 +122,9 @@ def i_was_there(request, run_id):
     except attendance.AttendanceClosed as closed:
         return _detail_page(request, run.pk, error=str(closed), status=409)
     if came:
-        messages.success(request, _("Thanks: you're marked as there."))
+        messages.success(request, _("Thanks: you're marked as having come."))
     else:
-        messages.success(request, _("Your mark is taken back: you're not marked as there."))
+        messages.success(request, _("Done: you're no longer marked as having come."))
     return redirect(run)
 
 

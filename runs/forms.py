@@ -153,7 +153,8 @@ class NewRunForm(RunForm):
     )
     repeat_weeks = forms.IntegerField(
         label=_("Repeat weekly for N more weeks"), min_value=0, max_value=MAX_REPEAT_WEEKS,
-        initial=0, help_text=_("0 for a single run. The dates make a series with its own page: runners "
+        initial=0,
+        help_text=_("0 for a single run. The dates make a series with its own page: runners "
                     "join one date or every date, and you can add weeks later."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )

@@ -151,6 +151,8 @@ class Run(models.Model):
                                         editable=False)
     cancel_reason = models.CharField(_("Reason for cancelling"), max_length=200, blank=True,
                                      editable=False)
+    # Staff cancelled it (the admin's action): its organisers cannot reopen it.
+    cancelled_by_staff = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The start time whose reminder went out (runs/reminders.py): a second task or the
@@ -360,7 +362,7 @@ class Run(models.Model):
             pages_changed()
         return promoted
 
-    def cancel(self, *, reason="", now=None):
+    def cancel(self, *, reason="", now=None, by_staff=False):
         """Cancels this run unless it is cancelled or has started; the run and its list
         of runners stay, marked cancelled. True when this call cancelled it."""
         now = now or timezone.now()
@@ -369,8 +371,10 @@ class Run(models.Model):
             if run.is_cancelled or run.has_started(now):
                 return False
             self.cancelled_at, self.cancel_reason = now, reason
+            self.cancelled_by_staff = by_staff
             self.sequence = run.sequence + 1
-            self.save(update_fields=["cancelled_at", "cancel_reason", "sequence", "updated_at"])
+            self.save(update_fields=["cancelled_at", "cancel_reason", "cancelled_by_staff",
+                                     "sequence", "updated_at"])
         return True
 
     def reopen(self, *, now=None):
@@ -385,6 +389,9 @@ class Run(models.Model):
             if not run.is_cancelled:
                 raise RunClosed(_("This run is not cancelled, so there is nothing to "
                                   "reopen."))
+            if run.cancelled_by_staff:
+                raise RunClosed(_("join run's staff cancelled this run, so only they can "
+                                  "reopen it. Write to us if you think it was a mistake."))
             self.cancelled_at, self.cancel_reason = None, ""
             self.sequence = run.sequence + 1
             self.save(update_fields=["cancelled_at", "cancel_reason", "sequence", "updated_at"])

@@ -211,6 +211,10 @@ def edit_later(run, form, *, now=None):
         moved_by = wall_clock_between(before.starts_at, run.starts_at)
         if abs(moved_by) >= timedelta(weeks=1):
             raise SeriesRefused(too_far_message())
+        if shifted(dates[-1].starts_at, moved_by) > now + timedelta(days=MAX_DAYS_AHEAD):
+            # The later dates must obey Run.clean's limit too, not only the edited one.
+            raise SeriesRefused(_("That would move the last date more than two years "
+                                  "ahead. Move the dates by less, or cancel the last ones."))
         changed = [name for name in SHARED_FIELDS if getattr(run, name) != getattr(before, name)]
         told, people = Told(had_news=False), {}
         for date in dates:
@@ -312,7 +316,8 @@ def add_weeks(series_id, weeks, *, now=None, by=None):
         starts = _new_starts(series_id, last, weeks, now)
         runs = []
         for starts_at in starts:
-            run = Run(organiser=last.organiser, club=last.club, series=series_id,
+            # Whoever adds them organises them: never a former organiser of the club.
+            run = Run(organiser=by or last.organiser, club=last.club, series=series_id,
                       starts_at=starts_at,
                       **{name: getattr(last, name) for name in SHARED_FIELDS})
             run.save()

@@ -163,15 +163,16 @@ def _tell_about_edit(run, before, promoted, moved_back):
     return told
 
 
-def cancel(runs, *, reason, now=None):
+def cancel(runs, *, reason, now=None, by_staff=False):
     """Cancels each of ``runs`` that is still open; each runner gets one email per series
-    listing every date of theirs that was cancelled."""
+    listing every date of theirs that was cancelled. ``by_staff``: from the admin, and
+    then not for the organisers to reopen."""
     now = now or timezone.now()
     told = Told()
     with transaction.atomic():
         people = {}  # runner id -> (runner, [their cancelled runs])
         for run in runs:
-            if run.cancel(reason=reason, now=now):
+            if run.cancel(reason=reason, now=now, by_staff=by_staff):
                 told.runs.append(run)
                 for runner in run.runners():
                     people.setdefault(runner.pk, (runner, []))[1].append(run)

@@ -18,6 +18,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from joinrun.page_cache import pages_changed
+
 from . import strava_client as client
 from .models import (
     ActivityLink,
@@ -205,8 +207,9 @@ def call(connection, path, params=None):
 def _delete_links(user):
     """Every activity link of ``user`` and the "attended" marks that came from them."""
     links = ActivityLink.objects.filter(participation__runner=user)
-    Participation.objects.filter(activity_link__in=links).attended_through_strava().update(
-        attended_at=None, attended_by="")
+    if Participation.objects.filter(activity_link__in=links).attended_through_strava().update(
+            attended_at=None, attended_by=""):
+        pages_changed()  # "N came" is on public cards; update() sends no signal
     for activity_id in links.values_list("activity_id", flat=True):
         cache.delete(_cache_key(user.pk, activity_id))
     links.delete()
@@ -421,6 +424,7 @@ def link(participation, connection, activity_id, *, now=None):
             ):
                 raise IntegrityError("participation gone")
             participation.refresh_from_db(fields=["attended_at", "attended_by"])
+            pages_changed()
     except IntegrityError as error:
         # The same activity linked from another tab a moment ago (its id is unique), or the
         # runner's place is gone.
@@ -440,6 +444,7 @@ def unlink(participation):
         if Participation.objects.filter(pk=participation.pk).attended_through_strava().update(
                 attended_at=None, attended_by=""):
             participation.attended_at, participation.attended_by = None, ""
+            pages_changed()
 
 
 # Strava's webhook events

@@ -60,6 +60,7 @@ def test_organiser_cancels_with_confirmation_and_reopens(browser_of, live_server
     expect(organiser.get_by_text("This run is cancelled.")).to_be_visible()
     ana.reload()
     expect(ana.get_by_text("This run is cancelled.")).to_be_visible()
+    expect(ana.get_by_text("You had a place", exact=True)).to_be_visible()
     expect(ana.get_by_role("button", name=re.compile("Join|Leave"))).to_have_count(0)
 
     # A mistake: the organiser reopens it from the run page.

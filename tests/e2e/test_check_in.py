@@ -109,7 +109,7 @@ def test_a_runner_says_i_was_there_from_their_phone(phone, run_under_way):
     expect(page.locator(".my-status")).to_have_text("You were going")
     page.get_by_role("button", name="I was there").click()
 
-    expect(page.locator(".messages")).to_contain_text("Thanks: you're marked as there.")
+    expect(page.locator(".messages")).to_contain_text("Thanks: you're marked as having come.")
     expect(page.locator(".my-status")).to_have_text("You ran it")
     expect(page.locator("section.who").get_by_role("listitem").filter(has_text="Cene")
            ).to_have_text("Cene · came")

@@ -66,7 +66,7 @@ def test_a_runner_joins_a_whole_series_then_leaves_one_date(browser_of):  # noqa
         expect(card(page, run).get_by_text("You're going")).to_be_visible()
     expect(card(page, runs[2]).get_by_text("You're #1 on the waitlist")).to_be_visible()
     expect(page.get_by_role("button", name="Join every upcoming date")).to_have_count(0)
-    expect(page.get_by_text("You're on every upcoming date.")).to_be_visible()
+    expect(page.get_by_text("You're on every upcoming date, going or on its waitlist.")).to_be_visible()
     fits_the_phone(page)
 
     # The second date no longer suits her: she leaves that one only, on its own page.

@@ -297,7 +297,7 @@ def test_a_mark_that_is_neither_came_nor_not_is_refused(organiser_client, starte
     participation = mine(started_run, runner)
     response = organiser_client.post(mark_url(participation), {"came": came})
     assert response.status_code == 400
-    assert "Say whether the runner came" in text(response)
+    assert "Choose whether the runner came or not." in text(response)
 
 
 def test_a_runner_of_another_run_is_not_found(organiser_client, organiser, started_run,
@@ -333,7 +333,7 @@ def test_a_runner_says_they_were_there(runner_client, runner, started_run):
 
     response = runner_client.post(i_was_there_url(started_run), {"came": "1"}, follow=True)
 
-    assert "Thanks: you're marked as there." in text(response)
+    assert "Thanks: you're marked as having come." in text(response)
     assert "You ran it" in text(response)
     participation = mine(started_run, runner)
     assert participation.attended_at is not None and participation.attended_by == "runner"
@@ -344,7 +344,7 @@ def test_a_runner_takes_it_back(runner_client, runner, started_run):
 
     response = runner_client.post(i_was_there_url(started_run), {"came": "0"}, follow=True)
 
-    assert "Your mark is taken back" in text(response)
+    assert "Done: you're no longer marked as having come." in text(response)
     assert mine(started_run, runner).attended_at is None
     assert "I was there" in text(response)
 

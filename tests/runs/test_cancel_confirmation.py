@@ -78,7 +78,7 @@ def test_this_date_only_of_a_series_names_the_date_and_keeps_the_others(organise
                                                                         organiser):
     runs = make_series(organiser)
     page = text(organiser_client.post(f"/runs/{runs[1].pk}/cancel/", {"scope": "this"}))
-    assert "This date is cancelled:" in page
+    assert "This date will be cancelled:" in page
     assert "the other dates of the series stay on" in page
     organiser_client.post(f"/runs/{runs[1].pk}/cancel/", {"scope": "this", "confirm": "yes"})
     assert [is_cancelled(run) for run in runs] == [False, True, False, False]
@@ -92,7 +92,7 @@ def test_this_and_later_dates_counts_dates_and_each_runner_once(organiser_client
     runs[3].join(bor)
     runs[2].cancel()  # already cancelled: not counted again
     page = text(organiser_client.post(f"/runs/{runs[1].pk}/cancel/", {"scope": "later"}))
-    assert "This date and the later dates of the series are cancelled, 2 dates:" in page
+    assert "This date and the later dates of the series will be cancelled, 2 dates:" in page
     assert "2 runners will be emailed." in page
     assert page.count("<li><time") == 2
     assert 'name="scope" value="later"' in page

@@ -229,7 +229,7 @@ def test_a_runner_on_every_date_is_told_so(client, organiser, runner):
     client.force_login(runner)
     text = page(client, series_url(runs))
     assert "Join every upcoming date" not in text
-    assert "You're on every upcoming date." in text
+    assert "You're on every upcoming date, going or on its waitlist." in text
 
 
 # Leave every date
