@@ -66,7 +66,8 @@ def test_a_runner_joins_a_whole_series_then_leaves_one_date(browser_of):  # noqa
         expect(card(page, run).get_by_text("You're going")).to_be_visible()
     expect(card(page, runs[2]).get_by_text("You're #1 on the waitlist")).to_be_visible()
     expect(page.get_by_role("button", name="Join every upcoming date")).to_have_count(0)
-    expect(page.get_by_text("You're on every upcoming date, going or on its waitlist.")).to_be_visible()
+    expect(page.get_by_text(
+        "You're on every upcoming date, going or on its waitlist.")).to_be_visible()
     fits_the_phone(page)
 
     # The second date no longer suits her: she leaves that one only, on its own page.
@@ -137,3 +138,46 @@ def test_the_organiser_adds_four_weeks_and_moves_this_and_later_dates(browser_of
     for run in runs:
         expect(card(runner, run)).to_contain_text("19:00")
         expect(card(runner, run).get_by_text("You're going")).to_be_visible()
+
+
+@pytest.mark.usefixtures("site_url_is_live_server")
+def test_the_organiser_cancels_this_and_later_dates_with_confirmation_then_reopens_them(
+    browser_of,  # noqa: F811
+):
+    bojan = make_user("bojan@example.com", "Bojan")
+    ana = make_user("ana@example.com", "Ana")
+    runs = make_series(bojan, 3, starts_at=in_three_days_at_half_past_six(), title=TITLE,
+                       meeting_point=PLACE, capacity=10)
+    series.join_all(runs[0].series, ana)
+    page = browser_of("bojan@example.com")
+    problems = collect_problems(page)
+
+    # From the second date on: the page asks first and says who will be told.
+    page.goto(f"/runs/{runs[1].pk}/edit/")
+    page.get_by_label("Reason (optional)").fill("The park is closed for works")
+    page.get_by_role("group", name="Which dates").get_by_label("This and later dates").check()
+    page.get_by_role("button", name="Cancel run").click()
+    expect(page.get_by_text("1 runner will be emailed.")).to_be_visible()
+    fits_the_phone(page)
+    assert mail.outbox == [] and not any(r.is_cancelled for r in fresh(runs))
+    page.get_by_role("button", name="Yes, cancel").click()
+    expect(page.locator(".messages")).to_contain_text("2 runs are cancelled.")
+    assert [r.is_cancelled for r in fresh(runs)] == [False, True, True]
+    (cancelled,) = emails_to(ana.email)
+    assert cancelled.subject == f"Cancelled: {TITLE} (2 dates)"
+
+    # A mistake: both dates come back in one action, and Ana is told once.
+    page.get_by_role("button", name="Reopen this and 1 later date").click()
+    expect(page.locator(".messages")).to_contain_text("open again")
+    assert [r.is_cancelled for r in fresh(runs)] == [False, False, False]
+    assert len(emails_to(ana.email)) == 2
+    runner = browser_of("ana@example.com")
+    runner.goto(runs[0].get_absolute_url())
+    runner.get_by_role("link", name=re.compile(r", 2 more dates$")).click()
+    for run in runs:
+        expect(card(runner, run).get_by_text("You're going")).to_be_visible()
+    assert problems == []
+
+
+def fresh(runs):
+    return [type(run).objects.get(pk=run.pk) for run in runs]
