@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from joinrun import personal_data
 from joinrun.mail import validate_deliverable
+from joinrun.text import one_line
 
 from .models import User, normalize_email
 
@@ -37,7 +38,8 @@ class SignupForm(forms.Form):
 
     email = EmailField(label=_("Email"), max_length=254, help_text=EMAIL_HELP)
     display_name = forms.CharField(
-        label=_("Display name"), max_length=50, help_text=DISPLAY_NAME_HELP
+        label=_("Display name"), max_length=50, help_text=DISPLAY_NAME_HELP,
+        validators=[one_line],
     )
     password = forms.CharField(
         label=_("Password"),
@@ -111,7 +113,8 @@ class LoginForm(forms.Form):
 
 class DisplayNameForm(forms.ModelForm):
     display_name = forms.CharField(
-        label=_("Display name"), max_length=50, help_text=DISPLAY_NAME_HELP
+        label=_("Display name"), max_length=50, help_text=DISPLAY_NAME_HELP,
+        validators=[one_line],
     )
 
     class Meta:

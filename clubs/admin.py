@@ -3,6 +3,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from joinrun.admin_input import FilterInputMixin
+
 from . import services
 from .forms import ClubForm
 from .models import Club, Organiser
@@ -41,7 +43,7 @@ class OrganiserInline(admin.TabularInline):
 
 
 @admin.register(Club)
-class ClubAdmin(admin.ModelAdmin):
+class ClubAdmin(FilterInputMixin, admin.ModelAdmin):
     list_display = ["name", "place", "slug", "organiser_count", "follower_count",
                     "created_at", "closed_at", "deactivated_at"]
     list_filter = [StateFilter]

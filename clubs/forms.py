@@ -1,17 +1,15 @@
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import EmailField
+from joinrun.text import one_line
 
 from . import services
 from .models import Club
 
 SEARCH_LENGTH = 80
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ClubForm(forms.ModelForm):
@@ -39,11 +37,11 @@ class ClubForm(forms.ModelForm):
 
 
 def _one_line(text):
-    """``text`` on one line with single spaces; control characters refused (a club's
-    name goes into email subjects and calendar files, as a run's title does)."""
+    """``text`` on one line with single spaces; control, invisible and direction-changing
+    characters refused (a club's name goes into email subjects and calendar files, as a
+    run's title does)."""
     text = " ".join(text.split())
-    if CONTROL_CHARACTERS.search(text):
-        raise ValidationError(_("Use one line, without control characters."))
+    one_line(text)
     return text
 
 

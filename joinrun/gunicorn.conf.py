@@ -19,7 +19,8 @@ errorlog = "-"
 
 
 class RedactingLogger(glogging.Logger):
-    """gunicorn's error log names clients ("Invalid request from ip=…"): truncate them."""
+    """gunicorn's error log names clients ("Invalid request from ip=…") and quotes URLs
+    ("Error handling request POST /path?token=…"): truncate the one, drop query strings."""
 
     def setup(self, cfg):
         super().setup(cfg)

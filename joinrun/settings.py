@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "accounts.middleware.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "joinrun.unreadable_forms.UnreadableFormMiddleware",
 ]
 
 ROOT_URLCONF = "joinrun.urls"

@@ -15,9 +15,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import normalize_email
+from joinrun.admin_input import FilterInputMixin
 
 from . import services
-from .forms import CompleteForm, ExtendForm, RefuseForm
+from .forms import CompleteForm, DataRequestAdminForm, ExtendForm, RefuseForm
 from .models import OPEN_STATUSES, DataRequest, DataRequestEvent, Status, Verification
 
 
@@ -71,7 +72,7 @@ def _run(step, request, tickets, done_message, **kwargs):
 
 
 @admin.register(DataRequest)
-class DataRequestAdmin(admin.ModelAdmin):
+class DataRequestAdmin(FilterInputMixin, admin.ModelAdmin):
     list_display = ["reference", "kind", "status", "received_at", "due", "days_left_shown",
                     "assignee"]
     list_filter = ["status", "kind", DueFilter, "regime", "channel"]
@@ -80,11 +81,12 @@ class DataRequestAdmin(admin.ModelAdmin):
     inlines = [EventInline]
     actions = ["mark_verified", "build_export", "restrict", "lift_restriction",
                "record_objection"]
+    form = DataRequestAdminForm
     raw_id_fields = ["user"]
     fieldsets = [
         (None, {"fields": ["reference", "kind", "regime", "status", "channel", "assignee"]}),
         (_("Requester"), {"fields": ["user", "account_summary", "earlier_requests",
-                                     "contact_email", "details"]}),
+                                     "contact_email", "details", "identity_check"]}),
         (_("Dates"), {"fields": ["received_at", "verified_at", "verification", "target_on",
                                  "due_on", "extended_until", "extension_reason",
                                  "extension_notified_at"]}),
@@ -114,8 +116,11 @@ class DataRequestAdmin(admin.ModelAdmin):
         if obj is None:  # staff enter requests that came by email or post
             return ["reference", "regime", "status"]
         # The clocks start at receipt: once saved, it is not moved.
-        return [*self.readonly_fields, "kind", "received_at", "channel", "contact_email",
-                "details", "user"]
+        fixed = [*self.readonly_fields, "kind", "received_at", "channel", "contact_email",
+                 "details", "user"]
+        if obj.identity_check or not obj.is_open:
+            fixed.append("identity_check")  # the record of a check is not rewritten
+        return fixed
 
     def get_inlines(self, request, obj=None):
         return self.inlines if obj else []  # a new ticket has no history yet
@@ -126,9 +131,19 @@ class DataRequestAdmin(admin.ModelAdmin):
                                        "contact_email", "details", "assignee"]})]
         return self.fieldsets
 
+    def render_change_form(self, request, context, *args, **kwargs):
+        response = super().render_change_form(request, context, *args, **kwargs)
+        if request.method == "POST":  # shown again after a POST: the form has errors
+            response.status_code = 400
+        return response
+
     def save_model(self, request, obj, form, change):
         if change:
+            checked = "identity_check" in form.changed_data and obj.identity_check
             super().save_model(request, obj, form, change)
+            if checked:
+                services.record_identity_check(obj, actor=request.user,
+                                               how=obj.identity_check)
             return
         # Acknowledged and sent the confirmation link like any request from the form;
         # staff may instead verify it themselves (the action) when they know the sender.

@@ -1,4 +1,7 @@
+from datetime import date
+
 from django import forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import EmailField
@@ -33,6 +36,31 @@ class DataRequestForm(forms.ModelForm):
         if user is not None and user.is_authenticated and user.email:
             # Verified by the session: the answer goes to the account's own address.
             del self.fields["contact_email"]
+
+
+# Nothing earlier can be a request under the laws we answer (the GDPR applies from then).
+EARLIEST_RECEIPT = date(2018, 5, 25)
+
+
+class DataRequestAdminForm(forms.ModelForm):
+    """Staff's form: a request entered by hand arrived in the past, and its clocks (and
+    the reference's year) are computed from that day."""
+
+    class Meta:
+        model = DataRequest
+        # The admin narrows these to each page's fieldsets.
+        fields = ["kind", "channel", "received_at", "user", "contact_email", "details",
+                  "assignee", "identity_check"]
+
+    def clean_received_at(self):
+        received_at = self.cleaned_data["received_at"]
+        if received_at > timezone.now():
+            raise forms.ValidationError(_("A request cannot arrive in the future."))
+        if timezone.localdate(received_at) < EARLIEST_RECEIPT:
+            raise forms.ValidationError(
+                _("join run answers requests received from %(day)s on.")
+                % {"day": formats.date_format(EARLIEST_RECEIPT, "DATE_FORMAT")})
+        return received_at
 
 
 class ExtendForm(forms.Form):

@@ -45,7 +45,10 @@ class SecurityHeadersMiddleware:
 
 def referrer_origin(referrer: str) -> str:
     """Only scheme and host of the referring page: its path may carry personal data."""
-    parts = urlsplit(referrer)
+    try:
+        parts = urlsplit(referrer)
+    except ValueError:  # "http://[::1": the client's header, not our fault
+        return "-"
     if not parts.scheme or not parts.netloc:
         return "-"
     return f"{parts.scheme}://{parts.netloc}"
@@ -69,6 +72,17 @@ class AccessLogMiddleware:
         started = time.monotonic()
         response = self.get_response(request)
         duration_ms = (time.monotonic() - started) * 1000
+        # The view has done its work (a join may be stored): a fault in the log line must
+        # not turn its answer into a 500. Only the exception's type is logged, as its
+        # message may quote a header.
+        try:
+            self.log(request, response, duration_ms)
+        except Exception as error:  # noqa: BLE001
+            access_log.error("access line for a %s request not written: %s",
+                             request.method, type(error).__name__)
+        return response
+
+    def log(self, request, response, duration_ms):
         access_log.info(
             "%s %s %s %s %d %.1fms %s %s",
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -80,4 +94,3 @@ class AccessLogMiddleware:
             _quoted(request.headers.get("User-Agent", "")[:300]),
             referrer_origin(request.headers.get("Referer", "")),
         )
-        return response

@@ -137,6 +137,14 @@ class DataRequest(models.Model):
     verified_at = models.DateTimeField(_("Verified"), null=True, blank=True, editable=False)
     verification = models.CharField(_("Verified by"), max_length=12, blank=True,
                                     choices=Verification.choices, editable=False)
+    # When the linked account's address is not the verified contact, how staff made sure
+    # the requester is the account holder (nothing is done to the account until then).
+    identity_check = models.TextField(
+        _("How staff checked the identity"), max_length=1000, blank=True,
+        help_text=_("Needed when the linked account's email is not the address this request "
+                    "verified: how you made sure the requester holds the account (for "
+                    "example, a reply from the account's address). Cannot be changed once "
+                    "saved."))
     target_on = models.DateField(_("Our target"), editable=False)
     due_on = models.DateField(_("Legal due date"), editable=False)
     extended_until = models.DateField(_("Extended until"), null=True, blank=True,
@@ -271,6 +279,7 @@ ACTION_LABELS = {
     "contact_details_purged": _("Contact details purged"),
     "closed_unverified": _("Closed: never confirmed"),
     "export_deleted": _("Export file deleted"),
+    "identity_checked": _("Identity checked by staff"),
 }
 
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from joinrun.personal_data import PersonalField, Section, iso
 
+from . import services
 from .models import DataRequest
 
 TICKET_RETENTION = _("Kept as the record the law asks for; the contact email and details are "
@@ -25,15 +26,23 @@ def export_requests(user):
             "closed_at": iso(ticket.closed_at),
             "our_reply": ticket.outcome or ticket.refusal_explanation,
             "extension_reason": ticket.extension_reason,
+            "how_staff_checked_your_identity": ticket.identity_check,
         }
         for ticket in DataRequest.objects.filter(user=user).order_by("received_at")
     ]
 
 
 def erase_requests(user):
-    # Nothing to do here: the tickets stay as the legal record of how the request was
-    # answered, and the database sets their account to null when the account goes.
-    pass
+    """The tickets stay as the legal record of how each request was answered (the database
+    sets their account to null when the account goes), but an export built for one is the
+    account's data and goes with it, whichever path erases the account."""
+    for ticket in DataRequest.objects.filter(user=user).exclude(export_file=""):
+        # Deleted at once, not on commit: should the erasure fail, staff rebuild the
+        # export; a file left behind would be data we promised to delete.
+        services.delete_export_file(ticket)
+        ticket.export_file, ticket.export_expires_at = "", None
+        ticket.save(update_fields=["export_file", "export_expires_at"])
+        ticket.log("export_deleted")
 
 
 SECTIONS = [
@@ -56,6 +65,9 @@ SECTIONS = [
                           TICKET_RETENTION),
             PersonalField("privacy.DataRequest", "extension_reason",
                           _("Why we needed more time, as sent to you."), TICKET_RETENTION),
+            PersonalField("privacy.DataRequest", "identity_check",
+                          _("How we made sure you hold the account a request is about, "
+                            "when you wrote from another address."), TICKET_RETENTION),
             PersonalField("privacy.DataRequest", "assignee",
                           _("Which staff member answers a request (staff only)."),
                           TICKET_RETENTION),

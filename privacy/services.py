@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import normalize_email
 from joinrun import personal_data
 from joinrun.mail import site_url
 
@@ -112,6 +113,31 @@ def _require_account(request):
     if request.user is None:
         raise NotPossible(_("No account is linked to this request (none with its email, or "
                             "it was erased)."))
+    if not holds_the_account(request):
+        raise NotPossible(_("The linked account's email is not the address this request "
+                            "verified. Check another way that the requester holds the "
+                            "account, and write how under “How staff checked the "
+                            "identity”."))
+
+
+def holds_the_account(request):
+    """Whether the requester is known to hold the linked account: it asked while signed in,
+    or its own address is the one the request verified, or staff wrote down how they
+    checked. A verified contact proves only that address, not someone else's account."""
+    if request.verification == Verification.SESSION or request.identity_check:
+        return True
+    return bool(request.verification and request.user.email
+                and normalize_email(request.user.email)
+                == normalize_email(request.contact_email))
+
+
+def record_identity_check(request, *, actor, how):
+    """Staff checked the identity another way: ``how`` stays on the ticket (purged with
+    its contact details); the event says only that it happened, as events name nobody."""
+    request.identity_check = how
+    with transaction.atomic():
+        request.save(update_fields=["identity_check"])
+        request.log("identity_checked", actor=actor)
 
 
 def _require_open(request):
@@ -167,8 +193,7 @@ def erase_account(request, *, actor):
     _require_verified(request)
     _require_account(request)
     with transaction.atomic():
-        delete_export_file(request)  # an export of the account must not outlive it
-        personal_data.erase_for(request.user)
+        personal_data.erase_for(request.user)  # deletes the account's exports too
         request.user = None  # the foreign key is set to null in the database too
         request.save(update_fields=["user"])
         request.log("account_erased", actor=actor)

@@ -21,6 +21,12 @@ from .forms import DataRequestForm
 from .models import DataRequest, Kind, Status, Verification
 
 ANONYMOUS_REQUESTS_PER_HOUR = 5
+# An account's request needs no emailed link, but each one still mails the account and
+# reaches staff: as many an hour as an anonymous sender gets, and two of one kind (the
+# second to add what the first forgot), so a repeated form cannot bury staff, yet an
+# access request never stops the erasure request that follows it.
+ACCOUNT_REQUESTS_PER_HOUR = ANONYMOUS_REQUESTS_PER_HOUR
+ACCOUNT_REQUESTS_PER_KIND_PER_HOUR = 2
 
 
 def _too_many_requests(request, email):
@@ -32,6 +38,28 @@ def _too_many_requests(request, email):
     return None
 
 
+def _too_many_from_account(user, kind, contact_email):
+    """The window that is full, or None after counting this request; a refused request
+    is not counted, so it cannot use up the other kinds."""
+    account = str(user.pk)
+    limits = [
+        (Limiter("privacy-account", limit=ACCOUNT_REQUESTS_PER_HOUR, window=60 * 60),
+         (account,)),
+        (Limiter("privacy-account-kind", limit=ACCOUNT_REQUESTS_PER_KIND_PER_HOUR,
+                 window=60 * 60), (account, kind)),
+    ]
+    if contact_email:  # an account without an address (Strava) names one, as anyone does
+        limits.append((Limiter("privacy-email", limit=ANONYMOUS_REQUESTS_PER_HOUR,
+                               window=60 * 60), (contact_email,)))
+    for limiter, parts in limits:
+        window = limiter.exceeded(*parts)
+        if window:
+            return window
+    for limiter, parts in limits:
+        limiter.record(*parts)
+    return None
+
+
 @never_cache
 def new_request(request):
     form = DataRequestForm(request.POST if request.method == "POST" else None,
@@ -39,13 +67,16 @@ def new_request(request):
     if request.method != "POST" and request.GET.get("kind") in Kind.values:
         form.initial["kind"] = request.GET["kind"]
     if request.method == "POST" and form.is_valid():
-        if not request.user.is_authenticated:
+        if request.user.is_authenticated:
+            window = _too_many_from_account(request.user, form.cleaned_data["kind"],
+                                            form.cleaned_data.get("contact_email"))
+        else:
             # The form emails any address it is given: a few an hour from one network or
             # to one address, so it cannot be used to flood someone's inbox.
             window = _too_many_requests(request, form.cleaned_data["contact_email"])
-            if window:
-                until = datetime.fromtimestamp(window.resets_at, tz=UTC)
-                return too_many(request, "privacy/too_many.html", until)
+        if window:
+            until = datetime.fromtimestamp(window.resets_at, tz=UTC)
+            return too_many(request, "privacy/too_many.html", until)
         ticket = services.file_request(form.save(commit=False), user=request.user)
         return redirect(ticket.get_absolute_url())
     return render_form(request, "privacy/request_new.html", form)

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from joinrun.admin_input import FilterInputMixin
+
 from . import services
 from .models import Participation, Run
 
@@ -53,7 +55,7 @@ class ParticipationInline(admin.TabularInline):
 
 
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
+class RunAdmin(FilterInputMixin, admin.ModelAdmin):
     list_display = ["title", "starts_at", "organiser", "club", "meeting_point", "capacity",
                     "going", "waiting", "cancelled_at"]
     list_filter = [WhenFilter, CancelledFilter]

@@ -12,7 +12,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from clubs.models import Club
 from joinrun.encryption import EncryptedTextField
 from joinrun.page_cache import pages_changed
+from joinrun.text import one_line
 
 MIN_DISTANCE_KM = 0.5
 MAX_DISTANCE_KM = 250
@@ -33,10 +33,6 @@ MAX_REPEAT_WEEKS = 12
 MAX_DAYS_AHEAD = 2 * 365
 # For the calendar's end time when a run gives no pace: an easy group pace.
 ASSUMED_PACE = 6 * 60 + 30
-
-
-# One line of text: titles and places go into email subjects and calendar fields.
-one_line = RegexValidator(r"^[^\x00-\x1f\x7f]*$", _("Use one line, without control characters."))
 
 
 class RunClosed(Exception):

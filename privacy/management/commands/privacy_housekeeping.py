@@ -76,6 +76,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 ticket.contact_email = ""
                 ticket.details = ""
+                ticket.identity_check = ""
                 ticket.outcome = ""
                 ticket.refusal_explanation = ""
                 ticket.extension_reason = ""

@@ -1,0 +1,26 @@
+"""A form body Django will not read (a charset other than UTF-8, a broken multipart body,
+too many fields) is the client's mistake: 400 with our page.
+
+Without this the answer was gunicorn's bare 500: the CSRF check reads ``request.POST``,
+which raises; Django's 400 page runs the CSRF check again (``requires_csrf_token``),
+which reads ``request.POST`` again and raises past Django's handler."""
+
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.shortcuts import render
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class UnreadableFormMiddleware:
+    """Last in MIDDLEWARE, so the page has the visitor's language and every header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            try:
+                request.POST  # noqa: B018  (parsed now, while a 400 can still be answered)
+            except (BadRequest, SuspiciousOperation):
+                return render(request, "400.html", status=400)
+        return self.get_response(request)
