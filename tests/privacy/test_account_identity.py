@@ -17,21 +17,10 @@ from django.utils import timezone
 from accounts.models import User
 from privacy import services
 from privacy.models import DataRequest, Kind, Status
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
 from tests.privacy.test_admin_actions import act, shown_messages
 
 TICKETS = "/admin/privacy/datarequest/"
-
-
-@pytest.fixture
-def staff(db):
-    return User.objects.create_superuser("staff@example.com", PASSWORD)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from joinrun import personal_data
 from privacy import services
 from privacy.models import DataRequest, Kind, Status
 from runs.models import Participation
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
 from tests.runs.conftest import make_run
 
 TICKETS = "/admin/privacy/datarequest/"
@@ -69,17 +69,6 @@ def events(ticket):
 
 def fresh(ticket):
     return DataRequest.objects.get(pk=ticket.pk)
-
-
-@pytest.fixture
-def staff(db):
-    return User.objects.create_superuser("staff@example.com", PASSWORD)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 # Mark verified

@@ -7,9 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import User
 from privacy.models import DataRequest
-from tests.conftest import PASSWORD
 
 LISTS = ["/admin/privacy/datarequest/", "/admin/runs/run/", "/admin/clubs/club/"]
 HUGE_YEAR = "-99999999999999999999"
@@ -20,12 +18,6 @@ def assert_refused(response):
     page = response.content.decode()
     assert "That filter cannot be used" in page
     assert "A filter " in page
-
-
-@pytest.fixture
-def staff_client(client, db):
-    client.force_login(User.objects.create_superuser("staff@example.com", PASSWORD))
-    return client
 
 
 @pytest.mark.parametrize("query", [

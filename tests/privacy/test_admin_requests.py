@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from accounts.models import User
 from privacy import services
 from privacy.models import DataRequest, DataRequestEvent, Kind, Status
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
 from tests.runs.conftest import make_run
 
 TICKETS = "/admin/privacy/datarequest/"
@@ -77,17 +77,6 @@ def staff_with(*codenames, email="helper@example.com"):
     user.user_permissions.add(*Permission.objects.filter(
         content_type__app_label="privacy", codename__in=codenames))
     return user
-
-
-@pytest.fixture
-def staff(db):
-    return User.objects.create_superuser("staff@example.com", PASSWORD)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 # The list

@@ -47,11 +47,6 @@ def closed_ago(days, **fields):
 
 
 @pytest.fixture
-def staff(db):
-    return User.objects.create_superuser("staff@example.com", PASSWORD)
-
-
-@pytest.fixture
 def due(staff):
     """Open tickets by name, around the 3-day reminder line, and some that are not."""
     return {
