@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from joinrun import personal_data
+from joinrun.admin_input import FilterInputMixin
 
 from . import views
 from .models import User
@@ -19,7 +20,7 @@ class UserCreationForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(FilterInputMixin, DjangoUserAdmin):
     add_form = UserCreationForm
     list_display = ("email", "display_name", "is_staff", "is_active", "date_joined", "last_login")
     list_filter = ("is_staff", "is_superuser", "is_active")

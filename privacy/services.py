@@ -211,7 +211,11 @@ def restrict(request, *, actor):
 
 
 def lift_restriction(request, *, actor):
-    _require_account(request)
+    # The ticket that restricted the account may lift it again, even once the account's
+    # address changed or the contact was purged; any other needs the identity rule.
+    if request.user is None or not request.events.filter(
+            action="processing_restricted").exists():
+        _require_account(request)
     user = request.user
     user.processing_restricted_at = None
     user.save(update_fields=["processing_restricted_at"])

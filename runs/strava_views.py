@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from joinrun.text import one_line
 from joinrun.views import next_url
 
 from . import strava
@@ -155,7 +156,7 @@ def _sign_in(request, tokens, scope, back_to):
             with transaction.atomic():
                 # No email and no password: Strava is how this person signs in, until they
                 # add both on their profile. Only the first name is kept from Strava.
-                name = tokens["firstname"].strip()[:50] or _("Runner")
+                name = _shown_name(tokens["firstname"])
                 user = get_user_model().objects.create_user(None, None, display_name=name)
                 strava.save_connection(user, tokens, scope)
         except IntegrityError:  # a twin callback created this athlete's account first
@@ -309,3 +310,13 @@ def activity_panel(request, run, participation):
         panel["connected"] = connection.is_connected  # forgotten if Strava refused it
     return panel
 
+
+def _shown_name(firstname):
+    """The display name from Strava's first name, under the site's rule for names (no
+    invisible or direction-changing characters); "Runner" when it breaks it."""
+    name = (firstname or "").strip()[:50]
+    try:
+        one_line(name)
+    except ValidationError:
+        name = ""
+    return name or _("Runner")

@@ -2,12 +2,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from joinrun.admin_input import FilterInputMixin
+
 from . import delivery
 from .models import Email
 
 
 @admin.register(Email)
-class EmailAdmin(admin.ModelAdmin):
+class EmailAdmin(FilterInputMixin, admin.ModelAdmin):
     """What staff need to see that email flows: never the address or the text."""
 
     list_display = ("kind", "status", "attempts", "created_at", "next_attempt_at", "sent_at",

@@ -74,6 +74,17 @@ def test_nor_restrict_it(staff_client, bob, step):
                for m in shown_messages(response))
 
 
+def test_the_ticket_that_restricted_lifts_it_even_after_an_address_change(staff_client, bob):
+    ticket = verify_by_link(entered_for(staff_client, bob, "bob@example.com"))
+    act(staff_client, "restrict", ticket)
+    assert User.objects.get(pk=bob.pk).processing_restricted_at is not None
+    User.objects.filter(pk=bob.pk).update(email="bob@elsewhere.example")
+
+    act(staff_client, "lift_restriction", ticket)
+
+    assert User.objects.get(pk=bob.pk).processing_restricted_at is None
+
+
 def test_nor_erase_it(staff_client, bob):
     ticket = verify_by_link(entered_for(staff_client, bob, "attacker@example.com",
                                         kind=Kind.ERASURE))
