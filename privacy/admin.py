@@ -4,9 +4,11 @@ requester's account and history, and actions that do the work (privacy/services.
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_value
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,12 +16,21 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import normalize_email
+from accounts.models import User, normalize_email
 from joinrun.admin_input import FilterInputMixin
 
 from . import services
 from .forms import CompleteForm, DataRequestAdminForm, ExtendForm, RefuseForm
-from .models import OPEN_STATUSES, DataRequest, DataRequestEvent, Status, Verification
+from .models import (
+    ACTION_LABELS,
+    OPEN_STATUSES,
+    Channel,
+    DataRequest,
+    DataRequestEvent,
+    Kind,
+    Status,
+    Verification,
+)
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -41,20 +52,71 @@ class DueFilter(admin.SimpleListFilter):
         return queryset
 
 
+# How each verification reads in the ticket's history.
+VERIFIED_HOW = {
+    Verification.EMAIL_LINK: _("Verified by email link"),
+    Verification.STAFF: _("Verified by staff"),
+    Verification.SESSION: _("Verified by the signed-in account"),
+    Verification.NOT_NEEDED: _("No verification needed (opt-out)"),
+}
+# Staff's words where the requester's (ACTION_LABELS) say less than staff need.
+STAFF_WORDS = {
+    "export_built": _("Export built and its link emailed"),
+    "identity_checked": _("Identity checked by staff (how: see the ticket)"),
+}
+WHO = {"staff": _("Staff"), "requester": _("Requester"), "system": _("join run (automatic)")}
+
+
 class EventInline(admin.TabularInline):
-    """The ticket's history: append-only, so read-only and never deleted."""
+    """The ticket's history in words: append-only, so read-only and never deleted."""
 
     model = DataRequestEvent
-    fields = ["at", "actor_label", "actor", "action", "from_status", "to_status", "message"]
+    verbose_name_plural = _("History")
+    fields = ["at", "who", "what", "status_change", "message"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("request", "actor")
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("Who"))
+    def who(self, event):
+        label = WHO.get(event.actor_label, event.actor_label)
+        return f"{label}: {event.actor.display_name}" if event.actor else label
+
+    @admin.display(description=_("What"))
+    def what(self, event):
+        if event.action == "verified":
+            # A ticket is verified once, so its verification is this event's.
+            return VERIFIED_HOW.get(event.request.verification, ACTION_LABELS["verified"])
+        return STAFF_WORDS.get(event.action) or ACTION_LABELS.get(event.action, event.action)
+
+    @admin.display(description=_("Status"))
+    def status_change(self, event):
+        if not event.from_status or event.from_status == event.to_status:
+            return ""
+        return f"{_status_label(event.from_status)} → {_status_label(event.to_status)}"
+
+
+def _status_label(value):
+    return Status(value).label if value in Status.values else value
+
+
+# Short names for the list's narrow column; the ticket shows the full one.
+KIND_SHORT = {
+    Kind.ACCESS: _("Access"), Kind.RECTIFICATION: _("Rectification"),
+    Kind.ERASURE: _("Erasure"), Kind.RESTRICTION: _("Restriction"),
+    Kind.OBJECTION: _("Objection"), Kind.PORTABILITY: _("Portability"),
+    Kind.CCPA_KNOW: _("Know (CCPA)"), Kind.CCPA_DELETE: _("Delete (CCPA)"),
+    Kind.CCPA_CORRECT: _("Correct (CCPA)"), Kind.CCPA_OPT_OUT: _("Opt-out (CCPA)"),
+}
 
 
 def _run(step, request, tickets, done_message, **kwargs):
@@ -73,8 +135,9 @@ def _run(step, request, tickets, done_message, **kwargs):
 
 @admin.register(DataRequest)
 class DataRequestAdmin(FilterInputMixin, admin.ModelAdmin):
-    list_display = ["reference", "kind", "status", "received_at", "due", "days_left_shown",
-                    "assignee"]
+    # Narrow enough for a 1280 px screen with the filters beside it; the deadline first.
+    list_display = ["due", "days_left_shown", "reference", "right", "status", "assignee_shown"]
+    list_display_links = ["reference"]
     list_filter = ["status", "kind", DueFilter, "regime", "channel"]
     search_fields = ["reference", "contact_email"]
     list_select_related = ["assignee"]
@@ -92,13 +155,13 @@ class DataRequestAdmin(FilterInputMixin, admin.ModelAdmin):
                                  "extension_notified_at"]}),
         (_("Answer"), {"fields": ["outcome", "refusal_basis", "refusal_explanation",
                                   "response_sent_at", "closed_at", "export_expires_at",
-                                  "pii_purged_at"]}),
+                                  "contact_details_purged_at"]}),
     ]
     readonly_fields = ["reference", "regime", "status", "account_summary", "earlier_requests",
                        "verified_at", "verification", "target_on", "due_on", "extended_until",
                        "extension_reason", "extension_notified_at", "outcome",
                        "refusal_basis", "refusal_explanation", "response_sent_at",
-                       "closed_at", "export_expires_at", "pii_purged_at"]
+                       "closed_at", "export_expires_at", "contact_details_purged_at"]
     change_form_template = "admin/privacy/datarequest/change_form.html"
     # Open tickets first, the most overdue (counting extensions) at the top.
     ordering = [
@@ -121,6 +184,10 @@ class DataRequestAdmin(FilterInputMixin, admin.ModelAdmin):
         if obj.identity_check or not obj.is_open:
             fixed.append("identity_check")  # the record of a check is not rewritten
         return fixed
+
+    def get_changeform_initial_data(self, request):
+        # Staff enter the requests that came by email most often.
+        return {"channel": Channel.EMAIL, **super().get_changeform_initial_data(request)}
 
     def get_inlines(self, request, obj=None):
         return self.inlines if obj else []  # a new ticket has no history yet
@@ -168,11 +235,23 @@ class DataRequestAdmin(FilterInputMixin, admin.ModelAdmin):
         label = _("%(days)s overdue") % {"days": -days} if days < 0 else days
         return format_html('<span class="days-left days-left-{}">{}</span>', level, label)
 
+    @admin.display(description=_("Right"), ordering="kind")
+    def right(self, ticket):
+        return KIND_SHORT.get(ticket.kind, ticket.get_kind_display())
+
+    @admin.display(description=_("Assignee"), ordering="assignee")
+    def assignee_shown(self, ticket):
+        return ticket.assignee.display_name if ticket.assignee else "–"
+
+    @admin.display(description=_("Contact details purged at"))
+    def contact_details_purged_at(self, ticket):
+        return display_for_value(ticket.pii_purged_at, self.get_empty_value_display())
+
     @admin.display(description=_("Account"))
     def account_summary(self, ticket):
         user = ticket.user
         if user is None:
-            return _("No account linked (none with this email, or it was erased).")
+            return _no_account_summary(ticket)
         since = user.processing_restricted_at
         restricted = (_("processing restricted since %(when)s")
                       % {"when": timezone.localdate(since).isoformat()}
@@ -194,7 +273,7 @@ class DataRequestAdmin(FilterInputMixin, admin.ModelAdmin):
         return DataRequest.objects.filter(same_person, received_at__lt=ticket.received_at) \
             .exclude(pk=ticket.pk).count()
 
-    # Actions on the selected tickets
+    # Actions on the selected tickets (the ticket page has the first two as buttons)
 
     @admin.action(description=_("Mark verified (checked by staff)"), permissions=["change"])
     def mark_verified(self, request, queryset):
@@ -230,6 +309,7 @@ class DataRequestAdmin(FilterInputMixin, admin.ModelAdmin):
         steps = [
             ("extend", self.extend_view), ("refuse", self.refuse_view),
             ("complete", self.complete_view), ("erase", self.erase_view),
+            ("verify", self.verify_view), ("export", self.export_view),
         ]
         return [
             path(f"<int:pk>/{name}/", self.admin_site.admin_view(view),
@@ -261,6 +341,21 @@ class DataRequestAdmin(FilterInputMixin, admin.ModelAdmin):
         else:
             messages.success(request, done)
         return redirect("admin:privacy_datarequest_change", ticket.pk)
+
+    def verify_view(self, request, pk):
+        ticket = self._ticket_for_step(request, pk)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return self._do_step(request, ticket, services.mark_verified,
+                             _("Verified; work on the request can start."),
+                             how=Verification.STAFF)
+
+    def export_view(self, request, pk):
+        ticket = self._ticket_for_step(request, pk)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return self._do_step(request, ticket, services.build_export,
+                             _("Export built; its link has been emailed."))
 
     def extend_view(self, request, pk):
         ticket = self._ticket_for_step(request, pk)
@@ -305,3 +400,14 @@ class DataRequestAdmin(FilterInputMixin, admin.ModelAdmin):
                                intro=_("This erases the account and everything about it, "
                                        "exactly as deleting it on its account page does. It "
                                        "cannot be undone."))
+
+
+def _no_account_summary(ticket):
+    """Before verification no account is linked, even one with the request's email: the
+    link is made when the sender proves the address is theirs (services.mark_verified)."""
+    unverified = ticket.is_open and not ticket.verification
+    if unverified and ticket.contact_email and User.objects.filter(
+            email=ticket.contact_email).exists():
+        return _("An account has this email; it will be linked once the request is "
+                 "verified.")
+    return _("No account linked (none with this email, or it was erased).")

@@ -218,6 +218,17 @@ class CancelForm(forms.Form):
         return [run]
 
 
+class StaffCancelForm(forms.Form):
+    """Staff cancelling runs in the admin: the reason goes to every runner, so it is
+    required (a cancellation from staff, unexplained, leaves runners guessing)."""
+
+    reason = forms.CharField(
+        label=_("Reason"), max_length=200, validators=[one_line],
+        help_text=_("Sent to everyone going or waiting, and shown on the run page."),
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+
 class RemoveRunnerForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (optional)"), required=False, max_length=200, validators=[one_line],

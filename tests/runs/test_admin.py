@@ -23,7 +23,7 @@ def listed(response):
     page = html.unescape(response.content.decode())
     return re.findall(
         r'<th class="field-title"><a [^>]*>([^<]+)</a></th>.*?'
-        r'<td class="field-going">(\d+)</td><td class="field-waiting">(\d+)</td>',
+        r'<td class="field-going">(\d+)(?: / \d+)?</td><td class="field-waiting">(\d+)</td>',
         page,
     )
 
@@ -99,11 +99,12 @@ def test_staff_cancel_runs_and_their_runners_are_told(staff_client, organiser):
     people = make_runners(2)
     for person in people:
         run.join(person)
-    staff_client.post(RUNS, {"action": "cancel_runs", "_selected_action": [run.pk]})
+    staff_client.post(RUNS, {"action": "cancel_runs", "_selected_action": [run.pk],
+                             "reason": "The park is closed for a storm.", "apply": "1"})
     run.refresh_from_db()
     assert run.is_cancelled
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
-    assert "Cancelled by join run staff." in mail.outbox[0].body
+    assert "The park is closed for a storm." in mail.outbox[0].body
 
 
 def test_staff_deleting_an_account_lets_the_next_runner_in(

@@ -149,7 +149,8 @@ def test_runs_cancelled_together_that_are_not_one_series_are_told_apart(client, 
     staff = make_user("staff@example.com", "Staff", is_staff=True, is_superuser=True)
     client.force_login(staff)
     client.post("/admin/runs/run/", {"action": "cancel_runs",
-                                     "_selected_action": [hills.pk, track.pk]})
+                                     "_selected_action": [hills.pk, track.pk],
+                                     "reason": "Flooded paths.", "apply": "1"})
     told = sorted((m.subject, "Castle" in m.body, "Stadium" in m.body) for m in mail.outbox)
     assert told == [("Cancelled: Friday track", False, True),
                     ("Cancelled: Monday hills", True, False)]
