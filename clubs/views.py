@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from joinrun.mail import site_url
+from joinrun.mail import site_url, webcal
 from joinrun.page_cache import for_signed_out_visitors
 from joinrun.ratelimit import Limiter
 from joinrun.views import render_form, too_many
@@ -29,11 +29,6 @@ PAST_ON_PAGE = 10
 # Invitations say whether an address has a confirmed account, as changing one's email
 # does; a limit keeps anyone from testing many addresses.
 invite_limit = Limiter("club-invite", limit=20, window=60 * 60)
-
-
-def webcal(url):
-    """The subscribe link a calendar app opens: the feed's address as webcal://."""
-    return "webcal://" + url.split("://", 1)[1]
 
 
 def _find(slug, *, with_redirect=True, page="clubs:detail"):

@@ -42,6 +42,11 @@ def site_url(path):
     return f"{settings.SITE_URL}{path}"
 
 
+def webcal(url):
+    """The subscribe link a calendar app opens: an absolute feed address as webcal://."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
 def reachable(users):
     """The accounts of ``users`` that may be emailed about runs and clubs: accounts
     without an email (Strava-only) or with one not yet confirmed cannot be told, and

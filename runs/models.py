@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club
 from joinrun.encryption import EncryptedTextField
+from joinrun.mail import webcal
 from joinrun.page_cache import pages_changed
 from joinrun.text import one_line
 
@@ -571,4 +572,4 @@ class CalendarFeed(models.Model):
     @property
     def webcal_url(self):
         """The same address as webcal://, which calendar apps open to subscribe."""
-        return "webcal://" + self.url.split("://", 1)[1]
+        return webcal(self.url)
