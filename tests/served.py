@@ -142,3 +142,28 @@ def prepared_site(tmp, database_url, *, name, workers, **overrides):
     manage(env, "migrate", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
     return env
+
+
+@contextlib.contextmanager
+def seeded_site(tmp, *, name, workers, seed):
+    """A site served by gunicorn on a fresh database of the suite's backend, seeded by
+    ``seed`` (Python run in its ``manage.py shell`` that prints JSON); yields (base URL,
+    the seed's data)."""
+    import json
+
+    from django.conf import settings
+
+    with fresh_database(tmp, settings.DATABASES) as database_url:
+        env = prepared_site(tmp, database_url, name=name, workers=workers)
+        seeded = json.loads(manage(env, "shell", "--no-imports", "-c", seed))
+        with gunicorn(env, tmp / "gunicorn.log") as base:
+            yield base, seeded
+
+
+def warm_up(url, workers):
+    """Every worker has loaded its templates and opened its database connection, so a
+    race that follows is about what it tests, not about which worker started first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers * 2) as pool:
+        list(pool.map(lambda _: requests.get(url, timeout=10), range(workers * 4)))

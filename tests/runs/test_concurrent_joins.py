@@ -19,7 +19,7 @@ from django.conf import settings
 
 from tests.conftest import make_user
 from tests.runs.conftest import make_run
-from tests.served import fresh_database, gunicorn, manage, prepared_site, signed_in_session
+from tests.served import seeded_site, signed_in_session, warm_up
 
 RUNNERS = 60
 CAPACITY = 10
@@ -80,24 +80,16 @@ def crowd(tmp_path_factory):
     """The race, run once: what every runner was told on joining and then saw, and the
     run's page for a visitor and for its organiser."""
     tmp = tmp_path_factory.mktemp("concurrent_joins")
-    with fresh_database(tmp, settings.DATABASES) as database_url:
-        env = prepared_site(tmp, database_url, name="concurrent-joins", workers=WORKERS)
-        seeded = json.loads(manage(
-            env, "shell", "--no-imports", "-c",
-            "from tests.runs.test_concurrent_joins import seed_full_run; seed_full_run()",
-        ))
-        with gunicorn(env, tmp / "gunicorn.log") as base:
-            yield race(base, seeded)
+    seed = "from tests.runs.test_concurrent_joins import seed_full_run; seed_full_run()"
+    with seeded_site(tmp, name="concurrent-joins", workers=WORKERS, seed=seed) as site:
+        yield race(*site)
 
 
 def race(base, seeded):
     run_url = f"/runs/{seeded['run']}/"
     names = list(seeded["runners"])
     browsers = [browser(base, seeded["runners"][name]) for name in names]
-    # Warm the workers up (templates, database connections), so that the race is about
-    # joining rather than about which worker has loaded its templates first.
-    with ThreadPoolExecutor(max_workers=WORKERS * 2) as pool:
-        list(pool.map(lambda _: requests.get(base + run_url, timeout=10), range(WORKERS * 4)))
+    warm_up(base + run_url, WORKERS)
 
     start = threading.Barrier(len(browsers))
 

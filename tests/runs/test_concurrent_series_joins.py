@@ -14,11 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from django.conf import settings
 
 from tests.conftest import make_user
 from tests.runs.test_concurrent_joins import browser, names_after, text_of
-from tests.served import fresh_database, gunicorn, manage, prepared_site, signed_in_session
+from tests.served import seeded_site, signed_in_session, warm_up
 
 RUNNERS = 40
 CAPACITY = 8
@@ -79,24 +78,16 @@ def crowd(tmp_path_factory):
     """The race, run once: what each runner was told and then saw, and the pages of a
     visitor and of the organiser."""
     tmp = tmp_path_factory.mktemp("concurrent_series_joins")
-    with fresh_database(tmp, settings.DATABASES) as database_url:
-        env = prepared_site(tmp, database_url, name="concurrent-series", workers=WORKERS)
-        seeded = json.loads(manage(
-            env, "shell", "--no-imports", "-c",
-            "from tests.runs.test_concurrent_series_joins import seed_series; seed_series()",
-        ))
-        with gunicorn(env, tmp / "gunicorn.log") as base:
-            yield race(base, seeded)
+    seed = "from tests.runs.test_concurrent_series_joins import seed_series; seed_series()"
+    with seeded_site(tmp, name="concurrent-series", workers=WORKERS, seed=seed) as site:
+        yield race(*site)
 
 
 def race(base, seeded):
     series_url = f"/runs/series/{seeded['series']}/"
     names = list(seeded["runners"])
     browsers = [browser(base, seeded["runners"][name]) for name in names]
-    # Warm the workers up, so the race is about joining, not about loading templates.
-    with ThreadPoolExecutor(max_workers=WORKERS * 2) as pool:
-        list(pool.map(lambda _: requests.get(base + series_url, timeout=10),
-                      range(WORKERS * 4)))
+    warm_up(base + series_url, WORKERS)
 
     start = threading.Barrier(len(browsers))
 
