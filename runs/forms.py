@@ -107,6 +107,17 @@ class RunForm(forms.ModelForm):
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
+    # The form's sections, in order, each under its heading (templates/includes/
+    # form_groups.html). A field named in no group comes last; a name the form lacks
+    # (``club`` for someone who organises no club) is skipped.
+    groups = [
+        (_("The run"), ["club", "title", "description"]),
+        (_("When"), ["starts_at", "repeat_weeks"]),
+        (_("Where"), ["meeting_point", "latitude", "longitude"]),
+        (_("How far and how fast"), ["distance_km", "pace_min", "pace_max"]),
+        (_("How many"), ["capacity"]),
+    ]
+
     def __init__(self, *args, now=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()

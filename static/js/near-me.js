@@ -1,0 +1,1 @@
+// "Sort by distance from me" on /runs/ (filled in by issue 13's near-me work).
