@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: run test lint messages clean bench
 
@@ -16,7 +17,7 @@ run: $(STAMP) .env  ## install, migrate, load demo data, serve on http://127.0.0
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn --config joinrun/gunicorn.conf.py
 
-test: $(STAMP)  ## the whole test suite (browser tests need Debian's chromium)
+test: $(STAMP) $(NODE_STAMP)  ## the whole test suite (browser tests need Debian's chromium)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)  ## serve 1,000 runs with gunicorn as in production; print speed, queries, bytes, email speed
@@ -32,11 +33,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# axe-core and the Nu HTML checker for the tests, from package-lock.json; their files are
+# all we need, so no install script runs (vnu-jar's would fetch a Java runtime).
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE_STAMP)
+
 .env:
 	$(PYTHON) joinrun/dotenv.py .env .env.example
 
 clean:
-	rm -rf $(VENV) staticfiles .django_cache db.sqlite3 db.sqlite3-*
+	rm -rf $(VENV) node_modules staticfiles .django_cache db.sqlite3 db.sqlite3-*
 
 messages: $(STAMP)  ## refresh and compile translations (needs gettext)
 	DEBUG=true $(PY) manage.py makemessages -l sl --no-location --ignore=.venv --ignore=tests --ignore=staticfiles

@@ -1,17 +1,28 @@
-"""Whole public pages for signed-out visitors (the run list, run and club pages), kept in
-each worker's memory.
+"""What every reader of a public page sees, kept in each worker's memory: whole pages for
+signed-out visitors (the run list, run and club pages), and the rows a signed-in reader's
+page shares with everyone's (``kept``).
 
-Rendering the run list is most of its cost, and every signed-out visitor gets the same
-page for the same address and language. A page is stored under a version token that
-every change a visitor could see replaces (``pages_changed``), so a change shows at once;
-the current minute is in the key too, so a run that has started stops looking open within
-a minute, and anything a change forgot to announce is at most a minute old.
+Everything is stored under a version token that every change a visitor could see
+replaces (``pages_changed``), so a change shows at once; the current minute is in the key
+too, so a run that has started stops looking open within a minute, and anything a change
+forgot to announce is at most a minute old.
 
-Signed-in people always get a fresh page: theirs shows their own places and carries their
-CSRF token.
+A page is stored when its view is marked ``@for_signed_out_visitors`` and the request
+carries no cookie (a session or a CSRF token makes a page personal). The next visitor gets
+it from ``SignedOutPages``, a middleware placed before sessions, CSRF, authentication and
+the URL resolver: the stored answer has every header the whole stack gave the first one
+(Vary, Content-Language, X-Frame-Options), and the middleware outside it add theirs as for
+any page. Only these pages are compressed (gzip): they carry no CSRF token and nothing
+personal, so reflecting a visitor's filter values beside them gives a BREACH attacker
+no secret to guess.
+
+Signed-in people always get a page of their own: it shows their own places and carries
+their CSRF token.
 """
 
+import gzip
 import hashlib
+import re
 import time
 import uuid
 from functools import wraps
@@ -19,7 +30,8 @@ from functools import wraps
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils.translation import get_language
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 # In the shared cache, so every worker and every server sees a change.
 VERSION_KEY = "runs:public-pages-version"
@@ -27,6 +39,12 @@ CACHEABLE_STATUSES = (200, 400)
 # The run list's query parameters; an address with others is rendered but not stored, so
 # made-up parameters cannot push the real pages out.
 KNOWN_PARAMETERS = {"from", "to", "min_km", "max_km", "pace", "past", "page", "q"}
+# Set on a response by a view marked @for_signed_out_visitors.
+STORABLE = "for_signed_out_visitors"
+# Headers the answer's length and encoding decide, written afresh for each answer.
+REWRITTEN = {"content-length", "content-encoding"}
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+SMALLEST_COMPRESSED = 200  # bytes; below this gzip's own header costs more than it saves
 
 
 def _new_version():
@@ -41,39 +59,122 @@ def pages_changed(**_signal_arguments):
     transaction.on_commit(_new_version)
 
 
-def _version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
+def version(request=None):
+    """The current version token (it moves on every change a visitor could see), read
+    once per ``request``: it is in the shared cache."""
+    if request is not None and hasattr(request, "_pages_version"):
+        return request._pages_version
+    current = cache.get(VERSION_KEY)
+    if current is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+        current = cache.get(VERSION_KEY)
+    if request is not None:
+        request._pages_version = current
+    return current
 
 
-def _key(request):
-    page = f"{get_language()}:{request.get_full_path()}"
-    minute = int(time.time() // 60)
-    return f"page:{_version()}:{minute}:{hashlib.sha256(page.encode()).hexdigest()}"
+def minute():
+    return int(time.time() // 60)
+
+
+def _key(kind, name, request=None):
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return f"{kind}:{version(request)}:{minute()}:{digest}"
+
+
+def kept(request, name, compute):
+    """What ``compute()`` returns for the public page at ``request``'s address, kept in
+    this worker under ``name`` until the version moves or the minute ends: for public
+    rows every reader's page shows (a page of the run list with its counts), so a
+    signed-in reader's page adds only what is theirs. Each caller gets its own copy (the
+    cache pickles it), free to mark. Not kept for an address with made-up parameters."""
+    if not KNOWN_PARAMETERS.issuperset(request.GET):
+        return compute()
+    key = _key("kept", f"{name}:{request.get_full_path()}", request)
+    pages = caches["pages"]
+    value = pages.get(key)
+    if value is None:
+        value = compute()
+        pages.set(key, value)
+    return value
 
 
 def for_signed_out_visitors(view):
+    """Marks the view's pages storable for signed-out visitors (SignedOutPages stores and
+    serves them)."""
+
     @wraps(view)
-    def cached_view(request, *args, **kwargs):
-        # Any cookie means a session or a CSRF token, whose pages (and their messages)
-        # are personal; signed-out readers carry none.
-        if (request.method != "GET" or request.COOKIES
-                or not KNOWN_PARAMETERS.issuperset(request.GET)):
-            return view(request, *args, **kwargs)
-        pages = caches["pages"]
-        key = _key(request)
-        stored = pages.get(key)
-        if stored is not None:
-            status, content_type, body = stored
-            return HttpResponse(body, status=status, content_type=content_type)
+    def marked_view(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        # Nor a page that sets a cookie or made a CSRF token.
-        if (response.status_code in CACHEABLE_STATUSES and not response.cookies
-                and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")):
-            pages.set(key, (response.status_code, response["Content-Type"], response.content))
+        if _signed_out_get(request):
+            setattr(response, STORABLE, True)
         return response
 
-    return cached_view
+    return marked_view
+
+
+def _signed_out_get(request):
+    # Any cookie means a session or a CSRF token, whose pages (and their messages) are
+    # personal; signed-out readers carry none.
+    return (request.method == "GET" and not request.COOKIES
+            and KNOWN_PARAMETERS.issuperset(request.GET))
+
+
+class SignedOutPages:
+    """Answers a signed-out visitor's GET with a stored page, before the middleware that
+    follows it (sessions, language, CSRF, authentication, messages) and the URL resolver
+    run; stores the pages of views marked @for_signed_out_visitors as that stack made
+    them. After SecurityMiddleware and the privacy headers, so a stored answer gets
+    those (and the HTTPS redirect) as every answer does."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _signed_out_get(request):
+            return self.get_response(request)
+        request.get_host()  # a Host outside ALLOWED_HOSTS is a 400, as CommonMiddleware says
+        # As LocaleMiddleware chooses it for a request without cookies: Accept-Language.
+        language = translation.get_language_from_request(request)
+        key = _key("page", f"{language}:{request.get_full_path()}", request)
+        pages = caches["pages"]
+        stored = pages.get(key)
+        if stored is not None:
+            return _answer(stored, request)
+        response = self.get_response(request)
+        if not (getattr(response, STORABLE, False)
+                and response.status_code in CACHEABLE_STATUSES
+                and not response.streaming and not response.cookies
+                and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+                and response.get("Content-Language") == language
+                and not response.has_header("Content-Encoding")):
+            return response
+        stored = _stored(response)
+        pages.set(key, stored)
+        return _answer(stored, request)
+
+
+def _stored(response):
+    """(status, headers, body, gzipped body or None) of a page as the stack made it."""
+    headers = [(name, value) for name, value in response.items()
+               if name.lower() not in REWRITTEN]
+    body = response.content
+    compressed = None
+    if len(body) >= SMALLEST_COMPRESSED:
+        compressed = gzip.compress(body, compresslevel=6, mtime=0)
+    return response.status_code, headers, body, compressed
+
+
+def _answer(stored, request):
+    status, headers, body, compressed = stored
+    response = HttpResponse(status=status)
+    for name, value in headers:
+        response[name] = value
+    if compressed is not None:
+        patch_vary_headers(response, ["Accept-Encoding"])
+        if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+            body = compressed
+            response["Content-Encoding"] = "gzip"
+    response.content = body
+    response["Content-Length"] = str(len(body))
+    return response

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "privacy.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Stored public pages for visitors without cookies, before everything below.
+    "joinrun.page_cache.SignedOutPages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,6 +112,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "joinrun.context_processors.site",
             ],
+            # ``|html_datetime`` for <time datetime>, in every template.
+            "builtins": ["joinrun.html_time"],
         },
     },
 ]
@@ -208,6 +212,13 @@ FORMAT_MODULE_PATH = ["joinrun.formats"]
 
 # Data-request exports (privacy admin): JSON files outside the web root, deleted after 7 days.
 DATA_EXPORT_DIR = env.str("DATA_EXPORT_DIR", default=str(BASE_DIR / "exports"))
+
+# Uploads (a run's GPX route): no file beyond 5 MB is kept, in memory or on disk.
+FILE_UPLOAD_HANDLERS = [
+    "joinrun.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from joinrun import views
+from joinrun import views, well_known
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", well_known.favicon, name="favicon"),
+    path("robots.txt", well_known.robots_txt, name="robots_txt"),
+    path("manifest.webmanifest", well_known.manifest, name="manifest"),
     path("accounts/", include("accounts.urls")),
     path("clubs/", include("clubs.urls")),
     path("privacy/", include("privacy.urls")),

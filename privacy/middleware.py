@@ -21,11 +21,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()"
-    for feature in (
-        "accelerometer", "browsing-topics", "camera", "geolocation", "gyroscope",
-        "magnetometer", "microphone", "payment", "usb",
-    )
+    [
+        f"{feature}=()"
+        for feature in (
+            "accelerometer", "browsing-topics", "camera", "gyroscope",
+            "magnetometer", "microphone", "payment", "usb",
+        )
+    ]
+    # "Sort by distance from me" (static/js/near-me.js) asks for the location on our own
+    # pages, and the location stays in the browser. No other site's frame may ask.
+    + ["geolocation=(self)"]
 )
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from joinrun import personal_data
 
@@ -17,19 +18,60 @@ EFFECTIVE = date(2026, 11, 24)
 DAY = 24 * 60 * 60
 
 
+# Plain names where a field's own name means little to a reader out of its model ("User",
+# "Created at"). The rest keep their form label ("Display name"). A test checks that each
+# of these still names a field in the register.
+PLAIN_LABELS = {
+    "accounts.User.is_active": _("Account can log in"),
+    "accounts.User.is_staff": _("Member of staff"),
+    "accounts.User.is_superuser": _("Staff with every permission"),
+    "accounts.User.groups": _("Staff groups"),
+    "accounts.User.user_permissions": _("Staff permissions"),
+    "accounts.User.processing_restricted_at": _("Use of your data restricted since"),
+    "accounts.Session.user": _("Your signed-in browsers"),
+    "admin.LogEntry.user": _("Who made a change"),
+    "admin.LogEntry.object_repr": _("Name of the changed record"),
+    "clubs.Organiser.user": _("Clubs you organise"),
+    "clubs.Invitation.user": _("Invitations to co-organise a club"),
+    "clubs.Invitation.email": _("Address an invitation was sent to"),
+    "clubs.Invitation.created_at": _("When an invitation was sent"),
+    "clubs.Follow.user": _("Clubs you follow"),
+    "clubs.Follow.created_at": _("Following since"),
+    "runs.Run.organiser": _("Runs you organise"),
+    "runs.Participation.runner": _("Your places on runs"),
+    "runs.StravaConnection.user": _("Your Strava connection"),
+    "runs.StravaConnection.expires_at": _("When the access token expires"),
+    "runs.CalendarFeed.user": _("Your calendar feed"),
+    "runs.CalendarFeed.secret": _("Secret key in the feed's address"),
+    "runs.CalendarFeed.created_at": _("When the feed's link was made"),
+    "runs.CalendarFeed.changed_at": _("When the feed's runs last changed"),
+    "runs.CalendarFeed.fingerprint": _("Checksum of the feed's runs"),
+    "privacy.DataRequest.user": _("Account a request is about"),
+    "privacy.DataRequest.assignee": _("Staff member answering a request"),
+    "privacy.DataRequestEvent.actor": _("Staff member who took a step"),
+    "outbox.Email.to": _("Address an email goes to"),
+    "outbox.Email.headers": _("Unsubscribe link of an email"),
+    "outbox.Email.language": _("Language of an email"),
+    "outbox.Email.user": _("Account an email is for"),
+}
+
+
 @dataclass(frozen=True)
 class Row:
-    """One line of the "what we store" table: a register field, with a readable name."""
+    """One line of the "what we store" table: a register field, in words."""
 
     label: str
-    code: str
     purpose: str
     retention: str
     exported: bool
 
 
 def _label(entry):
-    """The field's own name from its model ("display name"), or the register's name."""
+    """The plain name above, else the field's own name from its model ("Display name"),
+    else the register's name."""
+    plain = PLAIN_LABELS.get(f"{entry.model}.{entry.field}")
+    if plain:
+        return plain
     try:
         return capfirst(apps.get_model(entry.model)._meta.get_field(entry.field).verbose_name)
     except (LookupError, ValueError, FieldDoesNotExist):
@@ -37,10 +79,7 @@ def _label(entry):
 
 
 def _rows(section):
-    return [
-        Row(_label(f), f"{f.model}.{f.field}", f.purpose, f.retention, f.exported)
-        for f in section.fields
-    ]
+    return [Row(_label(f), f.purpose, f.retention, f.exported) for f in section.fields]
 
 
 def _days(seconds):

@@ -14,7 +14,7 @@ class RunsConfig(AppConfig):
 
         from joinrun import personal_data
 
-        from .models import Participation, Run
+        from .models import Participation, Route, Run
         from .personal_data import SECTIONS
 
         for section in SECTIONS:
@@ -36,7 +36,7 @@ class RunsConfig(AppConfig):
         # Signals, not calls in each view, because runs also change in the admin and by
         # cascades when an account is deleted. QuerySet.update() sends none: the few
         # places that use it call pages_changed() themselves.
-        for model in (Run, Participation):
+        for model in (Run, Participation, Route):
             post_save.connect(pages_changed, sender=model, dispatch_uid=f"pages-{model}")
             post_delete.connect(pages_changed, sender=model, dispatch_uid=f"pages-del-{model}")
         post_save.connect(_display_name_changed, sender=get_user_model(),

@@ -6,11 +6,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clubs.models import Club
+from joinrun.form_inputs import DateTimeLocalInput, NumberInput, fits
 
+from . import routes
 from .models import (
     FASTEST_PACE,
     MAX_CAPACITY,
@@ -18,6 +21,7 @@ from .models import (
     MAX_REPEAT_WEEKS,
     MIN_DISTANCE_KM,
     SLOWEST_PACE,
+    Route,
     Run,
     format_pace,
     one_line,
@@ -64,16 +68,89 @@ class PaceField(forms.CharField):
         return seconds
 
 
-class RunForm(forms.ModelForm):
+class RouteFields(forms.Form):
+    """The run form's route: a GPX file (runs/routes.py reads it), the meeting point's
+    coordinates taken from its start, and removing it. The view calls save_route() once
+    the run is saved."""
+
+    route = forms.FileField(
+        # No ``accept``: phones grey out files of a type they do not know, as .gpx often is.
+        label=_("Route (GPX)"), required=False, widget=forms.FileInput,
+        help_text=_("Optional: a .gpx file of at most 5 MB from your watch or route planner. "
+                    "The run page draws it and runners can download it. We keep only its "
+                    "points: no times, names or heart rate."),
+    )
+    route_start = forms.BooleanField(
+        label=_("Take the coordinates from the route's start"), required=False,
+        help_text=_("Instead of typing the latitude and longitude."),
+    )
+    remove_route = forms.BooleanField(label=_("Remove the route"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        run = getattr(self, "instance", None)
+        self.saved_route = run and run.pk and Route.objects.defer("gpx").filter(run=run).first()
+        if self.saved_route:
+            self.fields["route"].help_text = _(
+                "The run has a route of %(distance)s. A new .gpx file (at most 5 MB) "
+                "replaces it.") % {"distance": routes.km_text(self.saved_route.distance_m)}
+        else:
+            del self.fields["remove_route"]
+
+    def clean_route(self):
+        upload = self.cleaned_data["route"]
+        if not upload:
+            return None
+        try:
+            return routes.read(upload)
+        except routes.RouteRefused as refused:
+            raise ValidationError(str(refused)) from refused
+
+    def clean(self):
+        cleaned = super().clean()
+        track, removing = cleaned.get("route"), cleaned.get("remove_route")
+        if track and removing:
+            self.add_error("remove_route", _("Choose a new file or remove the route, not "
+                                             "both."))
+        elif cleaned.get("route_start") and "route" not in self.errors:
+            if track:
+                cleaned["latitude"], cleaned["longitude"] = track.start
+            elif self.saved_route and not removing:
+                latitude, longitude = self.saved_route.drawing["line"][0][0]
+                cleaned["latitude"] = routes.coordinate(latitude)
+                cleaned["longitude"] = routes.coordinate(longitude)
+            else:
+                self.add_error("route_start", _("Choose a GPX file: the coordinates come "
+                                                "from the start of its route."))
+        return cleaned
+
+    def full_clean(self):
+        super().full_clean()
+        # A browser cannot show a chosen file again: a good one goes with the form's page.
+        if self.is_bound and self._errors and self.cleaned_data.get("route"):
+            self.add_error("route", _("Your file was fine, but the form has mistakes: "
+                                      "choose the file again once they are corrected."))
+
+    def save_route(self, runs):
+        """Gives ``runs`` the new route, or takes theirs away; returns how many changed."""
+        if self.cleaned_data.get("route"):
+            Route.attach(self.cleaned_data["route"], runs)
+            return len(runs)
+        if self.cleaned_data.get("remove_route"):
+            return Route.objects.filter(run__in=runs).delete()[1].get(Route._meta.label, 0)
+        return 0
+
+
+class RunForm(RouteFields, forms.ModelForm):
     starts_at = forms.DateTimeField(
         label=_("Starts at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput(),
         help_text=_("Day and time, in local time."),
     )
     distance_km = forms.DecimalField(
         label=_("Distance (km)"), min_value=Decimal(str(MIN_DISTANCE_KM)),
         max_value=MAX_DISTANCE_KM, max_digits=4, decimal_places=1,
-        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+        widget=NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
     pace_min = PaceField(label=_("Fastest pace (min/km)"), placeholder="5:30")
     pace_max = PaceField(
@@ -82,6 +159,7 @@ class RunForm(forms.ModelForm):
     )
     capacity = forms.IntegerField(
         label=_("Capacity"), required=False, min_value=1, max_value=MAX_CAPACITY,
+        widget=NumberInput,
         help_text=_("How many runners can go at most. Empty means no limit; when it is full, "
                     "runners join a waitlist."),
     )
@@ -89,11 +167,11 @@ class RunForm(forms.ModelForm):
     # not refused, because a phone's map app copies coordinates with many decimals.
     latitude = forms.DecimalField(
         label=_("Latitude"), required=False, min_value=-90, max_value=90,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        widget=NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     longitude = forms.DecimalField(
         label=_("Longitude"), required=False, min_value=-180, max_value=180,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        widget=NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         help_text=_("Optional. With both, the run page links to the spot on OpenStreetMap."),
     )
 
@@ -109,11 +187,14 @@ class RunForm(forms.ModelForm):
 
     # The form's sections, in order, each under its heading (templates/includes/
     # form_groups.html). A field named in no group comes last; a name the form lacks
-    # (``club`` for someone who organises no club) is skipped.
+    # (``club`` for someone who organises no club) is skipped. A (heading, names) pair in
+    # a group folds those fields away under that heading, open when one has a value or an
+    # error.
     groups = [
         (_("The run"), ["club", "title", "description"]),
         (_("When"), ["starts_at", "repeat_weeks"]),
-        (_("Where"), ["meeting_point", "latitude", "longitude"]),
+        (_("Where"), ["meeting_point", "route", "route_start", "remove_route",
+                      (_("More"), ["latitude", "longitude"])]),
         (_("How far and how fast"), ["distance_km", "pace_min", "pace_max"]),
         (_("How many"), ["capacity"]),
     ]
@@ -167,7 +248,7 @@ class NewRunForm(RunForm):
         initial=0,
         help_text=_("0 for a single run. The dates make a series with its own page: runners "
                     "join one date or every date, and you can add weeks later."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=NumberInput(attrs={"inputmode": "numeric"}),
     )
 
     field_order = ["club"]
@@ -265,6 +346,19 @@ class RunFilterForm(forms.Form):
     def __init__(self, query):
         data = {self.PARAMS.get(key, key): value for key, value in query.items()}
         super().__init__(data)
+
+    # The input type of each query-string name on the run list's filter form.
+    INPUT_TYPES = {"from": "date", "to": "date", "min_km": "number", "max_km": "number",
+                   "pace": "text"}
+
+    @cached_property
+    def shown(self):
+        """The query's values to write back into the filter form's inputs: only values
+        of each input's type (the messages say what was wrong with the others)."""
+        values = {name: self.data.get(self.PARAMS.get(name, name), "")
+                  for name in self.INPUT_TYPES}
+        return {name: value if fits(self.INPUT_TYPES[name], value) else ""
+                for name, value in values.items()}
 
     def _in_calendar(self, name):
         # The day's midnight in the site's zone, and the day after, must exist in UTC.
@@ -397,7 +491,7 @@ class AddWeeksForm(forms.Form):
 
     weeks = forms.IntegerField(
         label=_("Weeks to add"), min_value=1, max_value=MAX_UPCOMING_DATES, initial=4,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=NumberInput(attrs={"inputmode": "numeric"}),
         help_text=_("Each new date is a week after the last, at the same time, with the last "
                     "date's meeting point, places and details. A series has at most 52 "
                     "upcoming dates. Runners join the new dates themselves."),

@@ -8,6 +8,7 @@ why the methods below re-read the run under the lock instead of trusting ``self`
 
 import math
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -408,6 +409,45 @@ class Run(models.Model):
         if self.series is None:
             return Run.objects.filter(pk=self.pk)
         return Run.objects.filter(series=self.series, starts_at__gte=self.starts_at)
+
+
+class Route(models.Model):
+    """A run's route from the organiser's GPX file, read, cleaned and drawn by
+    runs/routes.py. Removed with the run."""
+
+    run = models.OneToOneField(Run, primary_key=True, on_delete=models.CASCADE,
+                               related_name="route")
+    # The cleaned GPX 1.1 runners download: the points only, no times, names or heart rate.
+    gpx = models.TextField(_("Route (GPX)"))
+    # Read once from the points, for the page and to offer the run this distance.
+    distance_m = models.PositiveIntegerField(_("Route length (m)"))
+    ascent_m = models.PositiveIntegerField(_("Total ascent (m)"), null=True)  # no heights
+    # A few hundred points of the line and the height profile: the page draws its SVGs
+    # from them, in each reader's language, without reading the GPX.
+    drawing = models.JSONField()
+    uploaded_at = models.DateTimeField(_("Route uploaded at"), default=timezone.now)
+
+    def __str__(self):
+        return f"Route of run {self.run_id}"
+
+    @classmethod
+    def attach(cls, track, runs):
+        """Gives each of ``runs`` the route ``track`` (a routes.Track), replacing any."""
+        values = {"gpx": track.gpx_text(), "distance_m": track.distance_m,
+                  "ascent_m": track.ascent_m, "drawing": track.drawing(),
+                  "uploaded_at": timezone.now()}
+        for run in runs:
+            cls.objects.update_or_create(run=run, defaults=values)
+
+    @property
+    def distance_km(self):
+        return (Decimal(self.distance_m) / 1000).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    def offered_distance(self):
+        """The route's length, when the run says another one it could say instead."""
+        km = self.distance_km
+        in_range = MIN_DISTANCE_KM <= km <= MAX_DISTANCE_KM
+        return km if in_range and km != self.run.distance_km else None
 
 
 class ParticipationQuerySet(models.QuerySet):

@@ -31,10 +31,18 @@ def export_organised_runs(user):
             "cancel_reason": run.cancel_reason,
             "created_at": iso(run.created_at),
             "url": site_url(run.get_absolute_url()),
+            "route": _route(run),
         }
-        for run in Run.objects.filter(organiser=user).select_related("club")
+        for run in Run.objects.filter(organiser=user).select_related("club", "route")
         .order_by("starts_at", "pk")
     ]
+
+
+def _route(run):
+    """The route's GPX as runners download it (only its points), or None."""
+    route = getattr(run, "route", None)
+    return route and {"gpx": route.gpx, "distance_m": route.distance_m,
+                      "ascent_m": route.ascent_m, "uploaded_at": iso(route.uploaded_at)}
 
 
 def export_participations(user):
@@ -145,6 +153,9 @@ def erase_calendar_feed(user):
     CalendarFeed.objects.filter(user=user).delete()
 
 
+ROUTE_KEPT = _("With its run, until you replace or remove it: a run deleted with your "
+               "account takes its route along; a run that stays keeps it, with no link "
+               "to you.")
 UNTIL_LEFT = _("Until you leave the run or delete your account.")
 TOKENS_PURPOSE = _("Join run's keys to read your Strava activities when you ask, and when "
                    "they expire: encrypted, never shown and never exported.")
@@ -166,6 +177,15 @@ SECTIONS = [
                   "organisers), past runs stay for the runners who ran them; what stays "
                   "has no link to you."),
             ),
+            PersonalField(
+                "runs.Route", "gpx",
+                _("A run's route, from the GPX file you chose: drawn on the run's page and "
+                  "downloaded by runners. Only its points are kept: the times, names, heart "
+                  "rate and everything else in the file are dropped when it is read."),
+                ROUTE_KEPT,
+            ),
+            PersonalField("runs.Route", "uploaded_at", _("When you chose the route's file."),
+                          ROUTE_KEPT),
         ),
         export_for=export_organised_runs,
         erase_for=erase_organised_runs,

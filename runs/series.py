@@ -28,7 +28,7 @@ from clubs.models import Club
 from joinrun import mail
 
 from . import reminders
-from .models import MAX_DAYS_AHEAD, Participation, Run, RunClosed
+from .models import MAX_DAYS_AHEAD, Participation, Route, Run, RunClosed
 from .services import RunNotOpen, Told, calendar_news
 
 # "At most 52 dates ahead": a year of Tuesdays. Cancelled dates are not counted, so an
@@ -323,6 +323,11 @@ def add_weeks(series_id, weeks, *, now=None, by=None):
             run.save()
             reminders.schedule_reminder(run, now=now)
             runs.append(run)
+        route = Route.objects.filter(run=last).first()  # one of the details copied
+        if route is not None:
+            Route.objects.bulk_create([Route(run=run, gpx=route.gpx, distance_m=route.distance_m,
+                                             ascent_m=route.ascent_m, drawing=route.drawing,
+                                             uploaded_at=route.uploaded_at) for run in runs])
         if last.club_id is not None:
             digests.schedule(last.club, now=now)
     return runs

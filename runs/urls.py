@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import attendance_views, feed_views, message_views, organiser_views, series_views, views
+from . import (
+    attendance_views,
+    feed_views,
+    message_views,
+    organiser_views,
+    route_views,
+    series_views,
+    views,
+)
 
 app_name = "runs"
 
@@ -29,6 +37,9 @@ urlpatterns = [
     path("runs/series/<uuid:series_id>/add-weeks/", series_views.add_weeks,
          name="series_add_weeks"),
     path("runs/<int:run_id>/calendar.ics", views.run_calendar, name="calendar"),
+    path("runs/<int:run_id>/route.gpx", route_views.download, name="route_gpx"),
+    path("runs/<int:run_id>/route/use-distance/", route_views.use_distance,
+         name="use_route_distance"),
     path("runs/<int:run_id>/message/", message_views.message_runners, name="message"),
     # Feeds: a club's public one (under the club's address) and each person's private one.
     path("clubs/<slug:slug>/calendar.ics", feed_views.club_calendar, name="club_calendar"),

@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from joinrun import page_cache
 from joinrun.page_cache import for_signed_out_visitors
 from joinrun.views import render_form
 
-from . import attendance, calendar, series, services, strava_views
+from . import attendance, calendar, card_marks, series, services, strava_views
 from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm, SeriesEditForm
 from .models import ActivityLink, Participation, Run, RunClosed
 
@@ -68,24 +70,34 @@ def run_list(request):
         # A bad value in a shared or hand-edited link: say what was wrong and show the
         # whole list rather than an error page.
         status = 400
-    page = Paginator(runs.for_cards(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    page = _page_of(request, runs)
     _mark_my_status(request.user, page.object_list)
     context = {"page": page, "filters": filters, "past": past}
     return render(request, "runs/run_list.html", context, status=status)
 
 
+def _page_of(request, runs):
+    """The page of ``runs`` the request asks for. Its rows and counts are the same for
+    every reader, so each worker keeps them until the next change (joinrun.page_cache):
+    a signed-in runner's list then costs the database only their own marks."""
+    def read():
+        page = Paginator(runs.for_cards(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
+        return list(page.object_list), page.number, page.paginator.count
+
+    if not request.user.is_authenticated:  # a visitor's whole page is kept instead
+        rows, number, count = read()
+    else:
+        rows, number, count = page_cache.kept(request, "run-list", read)
+    paginator = Paginator(runs, RUNS_PER_PAGE)
+    paginator.count = count  # kept: no COUNT query
+    return Page(rows, number, paginator)
+
+
 def _mark_my_status(user, runs):
-    """Sets what run cards say about the signed-in viewer, in one query: ``my_status``
-    ("going", "waitlisted" or None), ``my_attended`` (they came) and ``managing`` (they
-    organise it)."""
-    marks = {}
-    ids = [run.pk for run in runs]
-    if user.is_authenticated and ids:
-        rows = Run.objects.filter(pk__in=ids).marked_for(user).values_list(
-            "pk", "my_status", "my_attended", "managing")
-        marks = {pk: rest for pk, *rest in rows}
-    for run in runs:
-        run.my_status, run.my_attended, run.managing = marks.get(run.pk, (None, False, False))
+    """Sets what run cards say about the signed-in viewer: ``my_status`` ("going",
+    "waitlisted" or None), ``my_attended`` (they came) and ``managing`` (they organise
+    it), in one query."""
+    card_marks.mark(user, runs)
 
 
 @for_signed_out_visitors
@@ -94,8 +106,9 @@ def run_detail(request, run_id):
 
 
 def _detail_page(request, run_id, *, error=None, status=200):
-    run = get_object_or_404(Run.objects.with_counts().select_related("organiser", "club"),
-                            pk=run_id)
+    # The route in the same query, without its GPX text (the page draws from its drawing).
+    runs = Run.objects.with_counts().select_related("organiser", "club", "route")
+    run = get_object_or_404(runs.defer("route__gpx"), pk=run_id)
     mine = run.participation_of(request.user)
     is_organiser = run.is_managed_by(request.user)
     now = timezone.now()
@@ -189,12 +202,15 @@ def run_new(request):
             initial = copied
             messages.info(request, _("Filled in from “%(title)s”: check the date and time, "
                                      "then create it.") % {"title": copied["title"]})
-    form = NewRunForm(request.POST or None, user=request.user, initial=initial)
+    form = NewRunForm(request.POST or None, request.FILES or None, user=request.user,
+                      initial=initial)
     if request.method == "POST" and form.is_valid():
         template = form.save(commit=False)
         template.club = form.cleaned_data.get("club")
         try:
-            runs = services.publish(template, form.weekly_starts(), organiser=request.user)
+            with transaction.atomic():
+                runs = services.publish(template, form.weekly_starts(), organiser=request.user)
+                form.save_route(runs)  # every date of a series
         except services.RunNotOpen as refused:
             form.add_error("club", str(refused))
             return render(request, "runs/run_form.html", {"form": form}, status=409)
@@ -264,11 +280,16 @@ def run_edit(request, run_id):
     if refusal:
         return refusal
     # A date of a weekly series asks which dates the change is for.
-    form = (SeriesEditForm if run.series else RunForm)(request.POST or None, instance=run)
+    form = (SeriesEditForm if run.series else RunForm)(request.POST or None,
+                                                       request.FILES or None, instance=run)
     if request.method == "POST" and form.is_valid():
         later = run.series and form.cleaned_data["scope"] == SeriesEditForm.LATER_DATES
         try:
-            told = series.edit_later(run, form) if later else services.edit(run, form)
+            with transaction.atomic():
+                told = series.edit_later(run, form) if later else services.edit(run, form)
+                # The route goes where the other changes go: this date, or it and later ones.
+                routes_changed = form.save_route(
+                    list(run.rest_of_series().upcoming().not_cancelled()) if later else [run])
         except services.RunNotOpen:
             return _open_run_for_organiser(request, run_id)[1]
         except series.SeriesRefused as refused:  # the date moved meanwhile
@@ -280,9 +301,15 @@ def run_edit(request, run_id):
                 saved = ngettext("Your changes are saved on %(count)s date.",
                                  "Your changes are saved on %(count)s dates.",
                                  len(told.runs)) % {"count": len(told.runs)}
-            else:
+            elif not routes_changed:
                 saved = _("Nothing was different, so no date changed.")
-            messages.success(request, " ".join(filter(None, [saved, told.summary()])))
+            else:
+                saved = ""
+            route_note = later and routes_changed and ngettext(
+                "The route changed on %(count)s date.", "The route changed on %(count)s dates.",
+                routes_changed) % {"count": routes_changed}
+            messages.success(request, " ".join(filter(None, [saved, route_note,
+                                                             told.summary()])))
             return redirect(run)
     if request.method == "POST":
         run.refresh_from_db()  # undo the invalid values the form applied

@@ -21,6 +21,13 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 
 
+def open_menu(page):
+    """Opens the header's "Menu": on a phone, Clubs, My account and Log out wait there."""
+    menu = page.get_by_role("navigation", name="Main").locator("details")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.conftest import PASSWORD, make_user
+from tests.e2e.conftest import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -63,6 +64,7 @@ def test_sign_up_log_out_and_log_in_with_and_without_remember_me(page, context):
     expect(page.get_by_role("link", name="My account")).to_have_count(0)
     assert session_cookie(context) is None
     log_in(page, "maja@example.com")
+    open_menu(page)
     expect(page.get_by_role("link", name="My account")).to_be_visible()
     expect(page.get_by_role("note").filter(has_text="Please confirm your email")
            ).to_contain_text("maja@example.com")
@@ -72,6 +74,7 @@ def test_sign_up_log_out_and_log_in_with_and_without_remember_me(page, context):
     assert session_cookie(context) is None
 
     log_in(page, "maja@example.com", remember=True)
+    open_menu(page)
     expect(page.get_by_role("link", name="My account")).to_be_visible()
     remembered = session_cookie(context)
     assert abs(remembered["expires"] - (time.time() + THIRTY_DAYS)) < 120
@@ -80,6 +83,7 @@ def test_sign_up_log_out_and_log_in_with_and_without_remember_me(page, context):
 
     page.get_by_role("button", name="Log out").click()
     log_in(page, "maja@example.com", remember=False)
+    open_menu(page)
     expect(page.get_by_role("link", name="My account")).to_be_visible()
     assert session_cookie(context)["expires"] == -1  # ends when the browser closes
 
@@ -121,6 +125,7 @@ def test_wrong_password_shows_a_message(page):
 def test_download_my_data_then_delete_my_account(page, context):
     make_user("jure@example.com", "Jure")
     log_in(page, "jure@example.com")
+    open_menu(page)
     page.get_by_role("link", name="My account").click()
 
     with page.expect_download() as download_info:

@@ -14,6 +14,7 @@ from clubs.models import Club
 from runs.models import Run
 from tests.clubs.conftest import make_club
 from tests.conftest import make_user
+from tests.e2e.conftest import open_menu
 from tests.e2e.test_run_journeys import (  # noqa: F401
     browser_of,
     in_three_days_at_half_past_six,
@@ -38,6 +39,7 @@ def test_start_a_club_invite_a_co_organiser_who_accepts_and_edits_a_club_run(
 
     # Bojan starts the club from the clubs page.
     page = browser_of("bojan@example.com")
+    open_menu(page)
     page.get_by_role("link", name="Clubs").click()
     page.get_by_role("link", name="Start a club").click()
     page.get_by_label("Name").fill("Tivoli Trotters")
@@ -154,6 +156,7 @@ def test_subscribe_to_my_calendar_then_the_run_moves_and_the_feed_shows_it(
 
     # Ana makes her private calendar link on My account.
     page = browser_of("ana@example.com")
+    open_menu(page)
     page.get_by_role("link", name="My account").click()
     page.get_by_role("button", name="Make my calendar link").click()
     expect(page.get_by_text("Your calendar link is ready.")).to_be_visible()

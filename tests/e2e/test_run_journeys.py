@@ -49,7 +49,8 @@ def log_in(page, email, password=PASSWORD):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="My account")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="My runs")
+           ).to_be_visible()
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_organiser_creates_a_weekly_series(browser_of):
     for week in range(4):
         # Same wall-clock time every week, across a daylight-saving change too.
         starts_at = (first.replace(tzinfo=None) + timedelta(weeks=week)).replace(tzinfo=LJUBLJANA)
-        expect(cards.nth(week)).to_contain_text(shown(starts_at, "D j M, H:i"))
+        expect(cards.nth(week)).to_contain_text(shown(starts_at, "l j F Y, H:i"))
         expect(cards.nth(week)).to_contain_text("1 spot left")
 
 

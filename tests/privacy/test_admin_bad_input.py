@@ -51,8 +51,8 @@ def test_a_good_date_hierarchy_still_filters(staff_client):
     ("9999-12-31", "A request cannot arrive in the future."),
     ((timezone.localdate() + timedelta(days=1)).isoformat(),
      "A request cannot arrive in the future."),
-    ("0001-01-01", "join run answers requests received from May 25, 2018 on."),
-    ("2018-05-24", "join run answers requests received from May 25, 2018 on."),
+    ("0001-01-01", "join run answers requests received from 25 May 2018 on."),
+    ("2018-05-24", "join run answers requests received from 25 May 2018 on."),
 ])
 def test_a_request_entered_with_an_impossible_received_date_is_refused(
     staff_client, day, message

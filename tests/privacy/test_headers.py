@@ -22,7 +22,8 @@ def test_every_response_carries_the_security_headers(client, db, path):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert "camera=()" in response["Permissions-Policy"]
-    assert "geolocation=()" in response["Permissions-Policy"]
+    # "Sort by distance from me" asks on our own pages only (the location stays there).
+    assert "geolocation=(self)" in response["Permissions-Policy"]
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from joinrun import personal_data
 from privacy.models import Kind
+from privacy.policy import _label
 
 
 def readable(text):
@@ -33,7 +34,7 @@ def test_every_register_field_appears_with_its_purpose_and_retention(client, db)
     fields = personal_data.fields()
     assert fields
     for entry in fields:
-        assert f"<code>{entry.model}.{entry.field}</code>" in page
+        assert f'<th scope="row">{html.escape(str(_label(entry)))}</th>' in page, entry
         assert readable(str(entry.purpose)) in text, entry
         assert readable(str(entry.retention)) in text, entry
 

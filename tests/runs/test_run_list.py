@@ -93,7 +93,7 @@ def test_run_list_shows_the_facts_of_each_run(client, organiser):
     page = text(client.get("/runs/"))
 
     # 18:30 in Ljubljana, whatever the offset from UTC is that day.
-    assert f"{starts_at:%a} {starts_at.day} {starts_at:%b}, 18:30" in page
+    assert f"{starts_at:%A} {starts_at.day} {starts_at:%B} {starts_at.year}, 18:30" in page
     assert starts_at.astimezone(ZoneInfo("UTC")).strftime("%H:%M") not in page
     assert "Castle hill repeats" in page
     assert "Foot of the funicular" in page

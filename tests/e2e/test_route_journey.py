@@ -1,0 +1,95 @@
+"""A route from a watch's GPX file: the organiser attaches it to a new run, takes the
+meeting point's coordinates from its start and the run's distance from its length; a
+runner sees it drawn on the run page and downloads it. Nobody else is asked for anything."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import gpxpy
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import expect
+
+from runs.models import Route, Run
+from tests.conftest import make_user
+from tests.e2e.conftest import PHONE
+from tests.e2e.test_run_journeys import in_three_days_at_half_past_six
+
+pytestmark = pytest.mark.browser
+
+WATCH_GPX = Path(__file__).parent.parent / "runs" / "gpx" / "watch.gpx"
+
+
+@pytest.fixture
+def phone_of(browser, live_server):
+    """A phone-sized browser of ``user``'s own, signed in (logging in has its own tests)."""
+    contexts = []
+
+    def open_for(user):
+        client = Client()
+        client.force_login(user)
+        context = browser.new_context(viewport=PHONE, base_url=live_server.url,
+                                      accept_downloads=True)
+        context.set_default_timeout(10_000)
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
+                              "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_for
+    for context in contexts:
+        context.close()
+
+
+def test_organiser_attaches_a_route_and_a_runner_downloads_it(phone_of, live_server):
+    organiser = phone_of(make_user("bojan@example.com", "Bojan"))
+    elsewhere = []
+    organiser.on("request", lambda request: request.url.startswith(live_server.url)
+                 or elsewhere.append(request.url))
+
+    organiser.goto("/runs/new/")
+    organiser.get_by_label("Title").fill("Tivoli loop")
+    organiser.get_by_label("Starts at").fill(
+        in_three_days_at_half_past_six().strftime("%Y-%m-%dT%H:%M"))
+    organiser.get_by_label("Meeting point").fill("Tivoli park, main entrance")
+    organiser.get_by_label("Distance (km)").fill("10")
+    organiser.get_by_label("Route (GPX)").set_input_files(WATCH_GPX)
+    organiser.get_by_label("Take the coordinates from the route's start").check()
+    organiser.get_by_role("button", name="Create run").click()
+
+    expect(organiser.get_by_role("heading", level=1)).to_have_text("Tivoli loop")
+    route_map = organiser.get_by_role("img", name="The route drawn north up: a loop of 3.2 km")
+    expect(route_map).to_be_visible()
+    expect(organiser.get_by_role("img", name="Elevation profile")).to_be_visible()
+    expect(organiser.get_by_text("Total ascent")).to_be_visible()
+    box = route_map.bounding_box()
+    assert box["width"] > 250 and box["height"] > 150  # drawn, not a speck
+    run = Run.objects.get()
+    assert (run.latitude, run.longitude) == (Decimal("46.05500"), Decimal("14.49500"))
+    expect(organiser.get_by_role("link", name="Open in OpenStreetMap")).to_be_attached()
+
+    expect(organiser.get_by_text("The route measures 3.2 km; the run says 10 km.")).to_be_visible()
+    organiser.get_by_role("button", name="Use 3.2 km").click()
+    expect(organiser.get_by_role("status").get_by_text("The run's distance is now 3.2 km")
+           ).to_be_visible()
+    run.refresh_from_db()
+    assert run.distance_km == Decimal("3.2")
+    expect(organiser.get_by_role("button", name="Use 3.2 km")).to_have_count(0)
+
+    runner = phone_of(make_user("ana@example.com", "Ana"))
+    runner.on("request", lambda request: request.url.startswith(live_server.url)
+              or elsewhere.append(request.url))
+    runner.goto(f"/runs/{run.pk}/")
+    expect(runner.get_by_role("img", name="The route drawn north up")).to_be_visible()
+    with runner.expect_download() as download_info:
+        runner.get_by_role("link", name="Download the route (GPX)").click()
+    download = download_info.value
+    assert download.suggested_filename == "tivoli-loop.gpx"
+    body = Path(download.path()).read_text()
+    points = [point for track in gpxpy.parse(body).tracks for segment in track.segments
+              for point in segment.points]
+    assert len(points) == 73
+    assert "<time" not in body and "hr>" not in body and "Ana Novak" not in body
+    assert Route.objects.get(run=run).gpx == body
+    assert elsewhere == []
