@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from joinrun import personal_data
 
 # The day this version of the policy took effect; gpc.json reports it too.
-EFFECTIVE = date(2026, 11, 24)
+EFFECTIVE = date(2026, 11, 30)
+# The version before it, for the change history.
+PREVIOUS = date(2026, 11, 24)
 DAY = 24 * 60 * 60
 
 
@@ -95,6 +97,7 @@ def policy(request):
         "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
         "csrf_days": _days(settings.CSRF_COOKIE_AGE),
         "effective": EFFECTIVE,
+        "previous": PREVIOUS,
     })
 
 

@@ -10,7 +10,7 @@ def test_gpc_json_answers_that_every_visitor_is_opted_out(client, db):
     response = client.get("/.well-known/gpc.json")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert json.loads(response.content) == {"gpc": True, "lastUpdate": "2026-11-24"}
+    assert json.loads(response.content) == {"gpc": True, "lastUpdate": "2026-11-30"}
 
 
 def test_gpc_json_sets_no_cookie(client, db):

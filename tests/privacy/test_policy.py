@@ -60,7 +60,7 @@ def test_the_page_makes_its_commitments(client, db):
         "To prevent fraud and abuse",
         "We use cookies only to remember your account.",
         "We answer within one month and aim for a day.",
-        "In effect from 24 November 2026.",
+        "In effect from 30 November 2026.",
     ):
         assert sentence in text, sentence
 
@@ -182,6 +182,8 @@ def test_every_table_of_contents_link_leads_to_a_heading(client, db):
 
 def test_the_change_history_lists_this_version_and_the_first(client, db):
     _, text = get_policy(client)
-    assert ("24 November 2026 This version: a data-request form for every right, "
-            "corrections on fees and deadlines, and a section on Strava.") in text
+    assert ("30 November 2026 This version: the promises in short first, plain names in the "
+            "table of what we store, a section on your location") in text
+    assert ("24 November 2026 A data-request form for every right, corrections on fees and "
+            "deadlines, and a section on Strava.") in text
     assert "The first published version." in text
