@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint messages clean bench
+.PHONY: run test lint messages clean bench screenshots
 
 run: $(STAMP) .env  ## install, migrate, load demo data, serve on http://127.0.0.1:8000 with the task worker
 	$(PY) manage.py migrate --noinput
@@ -23,6 +23,9 @@ test: $(STAMP) $(NODE_STAMP)  ## the whole test suite (browser tests need Debian
 bench: $(STAMP)  ## serve 1,000 runs with gunicorn as in production; print speed, queries, bytes, email speed
 	$(PY) tests/benchmarks/site_speed.py
 	$(PY) tests/benchmarks/email_speed.py
+
+screenshots: $(STAMP)  ## PNGs of the main pages at 390 and 1280 px, light and dark, into docs/screenshots/ (needs Debian's chromium)
+	$(PY) tests/e2e/screenshots.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
