@@ -172,7 +172,7 @@ def _answer(stored, request):
         response[name] = value
     if compressed is not None:
         patch_vary_headers(response, ["Accept-Encoding"])
-        if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
             body = compressed
             response["Content-Encoding"] = "gzip"
     response.content = body

@@ -13,7 +13,6 @@ from django.utils.translation import pgettext_lazy
 from clubs.models import Club
 from joinrun.form_inputs import DateTimeLocalInput, NumberInput, fits
 
-from . import routes
 from .models import (
     FASTEST_PACE,
     MAX_CAPACITY,
@@ -21,11 +20,11 @@ from .models import (
     MAX_REPEAT_WEEKS,
     MIN_DISTANCE_KM,
     SLOWEST_PACE,
-    Route,
     Run,
     format_pace,
     one_line,
 )
+from .route_forms import RouteFields
 from .series import MAX_UPCOMING_DATES, too_far_message, wall_clock_between
 
 PACE_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
@@ -68,93 +67,22 @@ class PaceField(forms.CharField):
         return seconds
 
 
-class RouteFields(forms.Form):
-    """The run form's route: a GPX file (runs/routes.py reads it), the meeting point's
-    coordinates taken from its start, and removing it. The view calls save_route() once
-    the run is saved."""
-
-    route = forms.FileField(
-        # No ``accept``: phones grey out files of a type they do not know, as .gpx often is.
-        label=_("Route (GPX)"), required=False, widget=forms.FileInput,
-        help_text=_("Optional: a .gpx file of at most 5 MB from your watch or route planner. "
-                    "The run page draws it and runners can download it. We keep only its "
-                    "points: no times, names or heart rate."),
-    )
-    route_start = forms.BooleanField(
-        label=_("Take the coordinates from the route's start"), required=False,
-        help_text=_("Instead of typing the latitude and longitude."),
-    )
-    remove_route = forms.BooleanField(label=_("Remove the route"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        run = getattr(self, "instance", None)
-        self.saved_route = run and run.pk and Route.objects.defer("gpx").filter(run=run).first()
-        if self.saved_route:
-            self.fields["route"].help_text = _(
-                "The run has a route of %(distance)s. A new .gpx file (at most 5 MB) "
-                "replaces it.") % {"distance": routes.km_text(self.saved_route.distance_m)}
-        else:
-            del self.fields["remove_route"]
-
-    def clean_route(self):
-        upload = self.cleaned_data["route"]
-        if not upload:
-            return None
-        try:
-            return routes.read(upload)
-        except routes.RouteRefused as refused:
-            raise ValidationError(str(refused)) from refused
-
-    def clean(self):
-        cleaned = super().clean()
-        track, removing = cleaned.get("route"), cleaned.get("remove_route")
-        if track and removing:
-            self.add_error("remove_route", _("Choose a new file or remove the route, not "
-                                             "both."))
-        elif cleaned.get("route_start") and "route" not in self.errors:
-            if track:
-                cleaned["latitude"], cleaned["longitude"] = track.start
-            elif self.saved_route and not removing:
-                latitude, longitude = self.saved_route.drawing["line"][0][0]
-                cleaned["latitude"] = routes.coordinate(latitude)
-                cleaned["longitude"] = routes.coordinate(longitude)
-            else:
-                self.add_error("route_start", _("Choose a GPX file: the coordinates come "
-                                                "from the start of its route."))
-        return cleaned
-
-    def full_clean(self):
-        super().full_clean()
-        # A browser cannot show a chosen file again: a good one goes with the form's page.
-        if self.is_bound and self._errors and self.cleaned_data.get("route"):
-            self.add_error("route", _("Your file was fine, but the form has mistakes: "
-                                      "choose the file again once they are corrected."))
-
-    def save_route(self, runs):
-        """Gives ``runs`` the new route, or takes theirs away; returns how many changed."""
-        if self.cleaned_data.get("route"):
-            Route.attach(self.cleaned_data["route"], runs)
-            return len(runs)
-        if self.cleaned_data.get("remove_route"):
-            return Route.objects.filter(run__in=runs).delete()[1].get(Route._meta.label, 0)
-        return 0
-
-
 class RunForm(RouteFields, forms.ModelForm):
     starts_at = forms.DateTimeField(
         label=_("Starts at"),
         widget=DateTimeLocalInput(),
         help_text=_("Day and time, in local time."),
     )
+    # Required unless the run has a route, whose length it then takes (RouteFields).
     distance_km = forms.DecimalField(
         label=_("Distance (km)"), min_value=Decimal(str(MIN_DISTANCE_KM)),
-        max_value=MAX_DISTANCE_KM, max_digits=4, decimal_places=1,
+        max_value=MAX_DISTANCE_KM, max_digits=4, decimal_places=1, required=False,
         widget=NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+        help_text=_("With a route, leave it empty to use the route's length."),
     )
-    pace_min = PaceField(label=_("Fastest pace (min/km)"), placeholder="5:30")
+    pace_min = PaceField(label=_("Fastest pace (min/km)"), placeholder=_("e.g. 5:30"))
     pace_max = PaceField(
-        label=_("Slowest pace (min/km)"), placeholder="6:00",
+        label=_("Slowest pace (min/km)"), placeholder=_("e.g. 6:00"),
         help_text=_("Leave both empty if every pace is welcome."),
     )
     capacity = forms.IntegerField(
@@ -193,7 +121,7 @@ class RunForm(RouteFields, forms.ModelForm):
     groups = [
         (_("The run"), ["club", "title", "description"]),
         (_("When"), ["starts_at", "repeat_weeks"]),
-        (_("Where"), ["meeting_point", "route", "route_start", "remove_route",
+        (_("Where"), ["meeting_point", "route", "keep_route", "route_start", "remove_route",
                       (_("More"), ["latitude", "longitude"])]),
         (_("How far and how fast"), ["distance_km", "pace_min", "pace_max"]),
         (_("How many"), ["capacity"]),
@@ -252,9 +180,10 @@ class NewRunForm(RunForm):
     )
 
     field_order = ["club"]
+    copies_routes = True  # "Organise again" may keep the earlier run's route
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         clubs = Club.objects.listed().organised_by(user)
         # A club sent by someone who organises none is refused, not silently dropped.
         if clubs.exists() or self.data.get("club"):

@@ -413,18 +413,20 @@ class Run(models.Model):
 
 class Route(models.Model):
     """A run's route from the organiser's GPX file, read, cleaned and drawn by
-    runs/routes.py. Removed with the run."""
+    runs/routes.py. Removed with the run, and from every run of an organiser who deletes
+    their account."""
 
     run = models.OneToOneField(Run, primary_key=True, on_delete=models.CASCADE,
                                related_name="route")
-    # The cleaned GPX 1.1 runners download: the points only, no times, names or heart rate.
+    # The cleaned GPX 1.1 runners download: the line only, a point every 10 m along it
+    # (routes.SPACING_M), so no times, names, heart rate, pace or stops.
     gpx = models.TextField(_("Route (GPX)"))
     # Read once from the points, for the page and to offer the run this distance.
     distance_m = models.PositiveIntegerField(_("Route length (m)"))
     ascent_m = models.PositiveIntegerField(_("Total ascent (m)"), null=True)  # no heights
     # A few hundred points of the line and the height profile: the page draws its SVGs
     # from them, in each reader's language, without reading the GPX.
-    drawing = models.JSONField()
+    drawing = models.JSONField(_("Route drawing"))
     uploaded_at = models.DateTimeField(_("Route uploaded at"), default=timezone.now)
 
     def __str__(self):
@@ -432,9 +434,11 @@ class Route(models.Model):
 
     @classmethod
     def attach(cls, track, runs):
-        """Gives each of ``runs`` the route ``track`` (a routes.Track), replacing any."""
-        values = {"gpx": track.gpx_text(), "distance_m": track.distance_m,
-                  "ascent_m": track.ascent_m, "drawing": track.drawing(),
+        """Gives each of ``runs`` the route ``track`` (a routes.Track, read and drawn in
+        the form's validation: nothing slow happens here, in the caller's transaction),
+        replacing any."""
+        values = {"gpx": track.gpx, "distance_m": track.distance_m,
+                  "ascent_m": track.ascent_m, "drawing": track.drawing,
                   "uploaded_at": timezone.now()}
         for run in runs:
             cls.objects.update_or_create(run=run, defaults=values)

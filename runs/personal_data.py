@@ -10,7 +10,7 @@ from joinrun.page_cache import pages_changed
 from joinrun.personal_data import PersonalField, Section, iso
 
 from . import emails, services, strava
-from .models import ActivityLink, CalendarFeed, Participation, Run, StravaConnection
+from .models import ActivityLink, CalendarFeed, Participation, Route, Run, StravaConnection
 
 
 def export_organised_runs(user):
@@ -29,7 +29,9 @@ def export_organised_runs(user):
             "weekly_series": str(run.series) if run.series else None,
             "cancelled_at": iso(run.cancelled_at),
             "cancel_reason": run.cancel_reason,
+            "cancelled_by_staff": run.cancelled_by_staff,
             "created_at": iso(run.created_at),
+            "changed_at": iso(run.updated_at),
             "url": site_url(run.get_absolute_url()),
             "route": _route(run),
         }
@@ -39,10 +41,12 @@ def export_organised_runs(user):
 
 
 def _route(run):
-    """The route's GPX as runners download it (only its points), or None."""
+    """The route's GPX as runners download it (only its line), and what the run page
+    draws from it, or None."""
     route = getattr(run, "route", None)
     return route and {"gpx": route.gpx, "distance_m": route.distance_m,
-                      "ascent_m": route.ascent_m, "uploaded_at": iso(route.uploaded_at)}
+                      "ascent_m": route.ascent_m, "drawing": route.drawing,
+                      "uploaded_at": iso(route.uploaded_at)}
 
 
 def export_participations(user):
@@ -71,7 +75,8 @@ def _club_carries_on(run, user):
 def erase_organised_runs(user):
     """Future runs are cancelled (their runners are told) and deleted, except a club's
     runs that the club's other organisers carry on; past runs stay for the runners who
-    ran them. What stays keeps no link to the person."""
+    ran them. What stays keeps no link to the person, and no route: a watch's track
+    often starts at its owner's door."""
     now = timezone.now()
     people = {}  # runner id -> (runner, [their runs that go])
     for run in Run.objects.filter(organiser=user).upcoming(now).select_related("club"):
@@ -85,6 +90,7 @@ def erase_organised_runs(user):
     # One email per runner and series, queued in the erasure's transaction: it goes out
     # only if all of it commits. Written now, so it needs the runs no more.
     services.send_cancellations(people.values(), deleted=True)
+    Route.objects.filter(run__organiser=user).delete()
     Run.objects.filter(organiser=user).update(organiser=None, updated_at=now)
     pages_changed()
 
@@ -153,9 +159,9 @@ def erase_calendar_feed(user):
     CalendarFeed.objects.filter(user=user).delete()
 
 
-ROUTE_KEPT = _("With its run, until you replace or remove it: a run deleted with your "
-               "account takes its route along; a run that stays keeps it, with no link "
-               "to you.")
+ROUTE_KEPT = _("With its run, until you replace or remove it or delete your account: the "
+               "routes of all the runs you organised go with your account, also from the "
+               "past runs and club runs that stay.")
 UNTIL_LEFT = _("Until you leave the run or delete your account.")
 TOKENS_PURPOSE = _("Join run's keys to read your Strava activities when you ask, and when "
                    "they expire: encrypted, never shown and never exported.")
@@ -175,13 +181,20 @@ SECTIONS = [
                 _("Until you delete your account: future runs are then cancelled and "
                   "deleted (a club's runs stay with the club while it has other "
                   "organisers), past runs stay for the runners who ran them; what stays "
-                  "has no link to you."),
+                  "has no link to you and no route."),
             ),
             PersonalField(
                 "runs.Route", "gpx",
                 _("A run's route, from the GPX file you chose: drawn on the run's page and "
-                  "downloaded by runners. Only its points are kept: the times, names, heart "
-                  "rate and everything else in the file are dropped when it is read."),
+                  "downloaded by runners. Only its line is kept, redrawn with a point every "
+                  "10 m: the times, the pace, names, heart rate and everything else in the "
+                  "file are dropped when it is read."),
+                ROUTE_KEPT,
+            ),
+            PersonalField(
+                "runs.Route", "drawing",
+                _("A few hundred points of the same route and its heights, from which the "
+                  "run's page draws the map and the elevation profile."),
                 ROUTE_KEPT,
             ),
             PersonalField("runs.Route", "uploaded_at", _("When you chose the route's file."),

@@ -9,33 +9,29 @@ joinrun.settings from the environment) and loads each page from a second process
 settings and worker count, it serves the one-file Django app of tests/benchmarks/trivial_app.py
 (one view that returns "ok", no middleware): the physical limit for any page of ours. Each page
 is loaded side by side with it, in turns of a second or two, so a machine that gets busier or
-quieter meanwhile moves both figures alike. Prints requests/s and latency per page, each page's
-rate as a share of /healthz and of that app, the SQL queries each page makes at two sizes, and
-what a first visit to /runs/ transfers. The club's calendar feed is loaded twice: as a new
-subscriber gets it (200, all 500 events written) and as a polling calendar app does
-(If-None-Match: 304).
-It prints figures and marks the targets PASS or MISS; it always exits 0, because figures
-depend on the machine and belong in a review, not in CI.
+quieter meanwhile moves both figures alike (tests/benchmarks/load.py). Prints requests/s and
+latency per page, each page's rate as a share of /healthz and of that app, the CPU time the
+workers spent per request (which other programs on a busy machine do not change), the SQL
+queries each page makes at two sizes, and what a first visit to /runs/ transfers. The club's
+calendar feed is loaded twice: as a new subscriber gets it (200, all 500 events written) and as
+a polling calendar app does (If-None-Match: 304). It prints figures and marks the targets PASS
+or MISS; it always exits 0, because figures depend on the machine and belong in a review, not
+in CI.
 
 Tunables (environment): BENCH_SECONDS (10 per page), BENCH_CONNECTIONS (8),
 WEB_CONCURRENCY (gunicorn workers, 2).
 """
 
-import contextlib
 import gzip
 import http.client
-import json
 import logging
-import math
 import os
 import platform
 import re
 import secrets
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -47,12 +43,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a file, the project root is not on the path
     sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.load import combined, serve, side_by_side  # noqa: E402 (the path)
+
 RUNS = 1000
 BIG_RUN_RUNNERS = 200
 BIG_RUN_CAPACITY = 150  # so the big run has a waitlist as well as a list of names
 SMALL_RUNS = 10
 CLUB_NAME = "Tivoli Trotters"  # every other run is the club's: 5 at the small size, then 500
-WRK = "/usr/bin/wrk"
 KB = 1000
 
 # Shares of the one-file app's rate (issue 13): a signed-out visitor's pages cost little more
@@ -90,7 +87,7 @@ def main():
 
         databases.close_all()
 
-        from tests.served import gunicorn
+        from tests.served import free_port
 
         run_page, club_page, feed = paths[2], paths[3], paths[4]
         # Signed-out visitors get pages from the page cache (joinrun/page_cache.py); the
@@ -100,8 +97,9 @@ def main():
                  ("/runs/", "/runs/ signed in", signed_in),
                  (run_page, f"{run_page} signed in, going", signed_in),
                  (club_page, f"{club_page} (club page)", None)]
-        with (gunicorn(env, tmp / "gunicorn.log") as base,
-              trivial_app(env, tmp / "trivial.log") as trivial):
+        trivial_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{free_port()}"}
+        with (serve(env, tmp / "gunicorn.log") as (base, site),
+              serve(trivial_env, tmp / "trivial.log", app=TRIVIAL_APP, check="/") as app):
             first_visit = fetch_first_visit(base, "/runs/")
             # The ETag a subscribed calendar app holds after its first fetch.
             not_modified = {"If-None-Match": fetch(base, feed)[1]["ETag"]}
@@ -109,8 +107,8 @@ def main():
                       (club_page, f"{club_page} signed in", signed_in)]
             load, limit = {}, {}
             for path, label, headers in pages:
-                load[label], limit[label] = side_by_side(base + path, trivial, seconds,
-                                                         connections, headers)
+                load[label], limit[label] = side_by_side((base + path, site), app,
+                                                         seconds, connections, headers)
             errors = gunicorn_errors(tmp / "gunicorn.log") + gunicorn_errors(tmp / "trivial.log")
 
     print_report(
@@ -118,48 +116,6 @@ def main():
         limit=limit, queries=(queries_small, queries_seeded), first_visit=first_visit,
         errors=errors, cold_feed=cold_feed,
     )
-
-
-@contextlib.contextmanager
-def trivial_app(env, log_path):
-    """Serves tests/benchmarks/trivial_app.py with the site's gunicorn settings (and its
-    worker count) on a port of its own; yields the address of its one page."""
-    from tests.served import free_port
-
-    bind = f"127.0.0.1:{free_port()}"
-    url = f"http://{bind}/"
-    with open(log_path, "w+") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "joinrun/gunicorn.conf.py",
-             TRIVIAL_APP],
-            cwd=ROOT, env={**env, "GUNICORN_BIND": bind}, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not answers(url):
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"the one-file app did not start:\n{log_path.read_text()}")
-                time.sleep(0.1)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
-def answers(url):
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-    try:
-        connection.request("GET", parts.path)
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
 
 
 def time_writing_feed(club):
@@ -387,129 +343,6 @@ def fetch_first_visit(base, path):
     return files
 
 
-# Load
-
-
-def side_by_side(url, trivial, seconds, connections, headers=None):
-    """(figures for ``url``, figures for the one-file app) loaded in turns, each for
-    ``seconds`` in all: the rates are the means of the turns, p50 their mean, p99 their
-    largest."""
-    turns = max(2, round(seconds / 2))
-    page, app = [], []
-    for _ in range(turns):
-        app.append(load_page(trivial, seconds / turns, connections))
-        page.append(load_page(url, seconds / turns, connections, headers))
-    return combined(page), combined(app)
-
-
-def combined(turns):
-    return {
-        "tool": turns[0]["tool"],
-        "rate": sum(turn["rate"] for turn in turns) / len(turns),
-        "p50": sum(turn["p50"] for turn in turns) / len(turns),
-        "p99": max(turn["p99"] for turn in turns),
-        "failed": sum(turn["failed"] for turn in turns),
-        "socket_errors": sum(turn["socket_errors"] for turn in turns),
-    }
-
-
-def load_page(url, seconds, connections, headers=None):
-    """{"rate", "p50", "p99" (ms), "failed", "tool"} for ``url`` under load from another
-    process, each request with ``headers`` (a cookie, an If-None-Match)."""
-    if os.path.exists(WRK):
-        return wrk(url, seconds, connections, headers)
-    done = subprocess.run(
-        [sys.executable, __file__, "--load", url, str(seconds), str(connections),
-         json.dumps(headers or {})],
-        capture_output=True, text=True, check=True,
-    )
-    return json.loads(done.stdout)
-
-
-def wrk(url, seconds, connections, headers=None):
-    threads = min(2, connections)
-    options = ["-H", "Accept-Encoding: gzip"]
-    for name, value in (headers or {}).items():
-        options += ["-H", f"{name}: {value}"]
-    done = subprocess.run(
-        [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", *options,
-         url],
-        capture_output=True, text=True, check=True,
-    )
-    out = done.stdout
-    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    )
-    return {
-        "tool": f"wrk, {threads} threads",
-        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-        "p50": wrk_ms(re.search(r"50%\s+([\d.]+\w+)", out)[1]),
-        "p99": wrk_ms(re.search(r"99%\s+([\d.]+\w+)", out)[1]),
-        "failed": int(failed[1]) if failed else 0,
-        "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
-    }
-
-
-def wrk_ms(value):
-    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-
-
-def python_load(url, seconds, connections, extra_headers=None):
-    """The fallback load generator: ``connections`` threads, each reusing its connection
-    while the server keeps it open."""
-    headers = {"Accept-Encoding": "gzip", **(extra_headers or {})}
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    latencies, failures, lock = [], [0], threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def visitor():
-        mine, failed, connection = [], 0, None
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            try:
-                if connection is None:
-                    connection = http.client.HTTPConnection(parts.hostname, parts.port,
-                                                            timeout=30)
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                failed += 1
-                if connection is not None:
-                    connection.close()
-                connection = None
-                continue
-            mine.append(time.perf_counter() - started)
-            failed += response.status >= 400
-            if response.will_close:
-                connection.close()
-                connection = None
-        with lock:
-            latencies.extend(mine)
-            failures[0] += failed
-
-    began = time.monotonic()
-    threads = [threading.Thread(target=visitor) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - began
-    latencies.sort()
-
-    def percentile(p):
-        if not latencies:
-            return float("nan")
-        return latencies[max(math.ceil(p / 100 * len(latencies)) - 1, 0)] * 1000
-
-    return {"tool": f"Python, {connections} threads", "rate": len(latencies) / elapsed,
-            "p50": percentile(50), "p99": percentile(99), "failed": failures[0],
-            "socket_errors": 0}
-
-
 def gunicorn_errors(log_path):
     """Lines of gunicorn's log that are neither access lines nor its start and stop."""
     quiet = re.compile(r"^\d{4}-\d\d-\d\dT\S+Z \S+ GET |Starting gunicorn|Listening at|"
@@ -520,6 +353,10 @@ def gunicorn_errors(log_path):
 
 
 # Report
+
+
+def cpu_ms(figures):
+    return "n/a" if figures["cpu_ms"] is None else f"{figures['cpu_ms']:.2f}"
 
 
 def verdict(ok):
@@ -548,13 +385,13 @@ def print_report(*, workers, seconds, connections, pages, load, limit, queries, 
     targets = {label: SIGNED_OUT_TARGET for _, label, _ in pages[1:4]}
     targets[pages[4][1]] = SIGNED_IN_LIST_TARGET
     print(f"  {'page':<36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7} "
-          f"{'× /healthz':>10} {'× app':>6}   target (× app)")
+          f"{'× /healthz':>10} {'× app':>6} {'CPU ms':>7}   target (× app)")
     apps = [figures["rate"] for figures in limit.values()]
     app = combined(list(limit.values()))
     failed = app["failed"] + app["socket_errors"]
     print(f"  {'one-file app (beside each page)':<36} {app['rate']:>8.1f} {app['p50']:>8.1f} "
-          f"{app['p99']:>8.1f} {failed:>7} {1 / share['/healthz']:>10.2f} {1:>6.2f}   "
-          f"{min(apps):.0f} to {max(apps):.0f} req/s")
+          f"{app['p99']:>8.1f} {failed:>7} {1 / share['/healthz']:>10.2f} {1:>6.2f} "
+          f"{cpu_ms(app):>7}   {min(apps):.0f} to {max(apps):.0f} req/s")
     for _, label, _ in pages:
         figures = load[label]
         target = targets.get(label)
@@ -562,8 +399,9 @@ def print_report(*, workers, seconds, connections, pages, load, limit, queries, 
         failed = figures["failed"] + figures["socket_errors"]
         print(f"  {label:<36} {figures['rate']:>8.1f} {figures['p50']:>8.1f} "
               f"{figures['p99']:>8.1f} {failed:>7} {share[label] / share['/healthz']:>10.2f} "
-              f"{share[label]:>6.2f}   {goal}")
+              f"{share[label]:>6.2f} {cpu_ms(figures):>7}   {goal}")
     events, milliseconds = cold_feed
+    print("  CPU ms: what the workers spent per request (from /proc; n/a elsewhere)")
     print(f"  The club feed's {events} events are written once per change, then kept: writing "
           f"them takes {milliseconds:.0f} ms (in one process).")
     print()
@@ -599,8 +437,4 @@ def print_report(*, workers, seconds, connections, pages, load, limit, queries, 
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--load"]:
-        url, seconds, connections = sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
-        print(json.dumps(python_load(url, seconds, connections, json.loads(sys.argv[5]))))
-    else:
-        main()
+    main()
