@@ -20,9 +20,10 @@ run: $(STAMP) .env  ## install, migrate, load demo data, serve on http://127.0.0
 test: $(STAMP) $(NODE_STAMP)  ## the whole test suite (browser tests need Debian's chromium)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)  ## serve 1,000 runs with gunicorn as in production; print speed, queries, bytes, email speed
+bench: $(STAMP)  ## serve 1,000 runs with gunicorn as in production; print speed, queries, bytes, email speed, reset timing
 	$(PY) tests/benchmarks/site_speed.py
 	$(PY) tests/benchmarks/email_speed.py
+	$(PY) tests/benchmarks/reset_timing.py
 
 screenshots: $(STAMP)  ## PNGs of the main pages at 390 and 1280 px, light and dark, into docs/screenshots/ (needs Debian's chromium)
 	$(PY) tests/e2e/screenshots.py

@@ -104,6 +104,16 @@ class Session(AbstractBaseSession):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
     )
+    # "Where you're signed in" on My account, so a person can tell their browsers apart
+    # and sign out one they do not know. The browser's family and system read from the
+    # User-Agent at sign-in ("Firefox/Android", accounts/devices.py), never the User-Agent.
+    device = models.CharField(_("browser"), max_length=40, blank=True, default="")
+    # Days, not times, and no IP address: enough to recognise a session ("signed in on
+    # Monday, last used today"), too coarse to follow anyone's day. Empty for sessions
+    # from before the list existed.
+    started_on = models.DateField(_("signed in on"), null=True, blank=True)
+    # Written at most once a day per session (accounts/sessions.py), not on every request.
+    last_used_on = models.DateField(_("last used on"), null=True, blank=True)
 
     @classmethod
     def get_session_store_class(cls):

@@ -1,15 +1,21 @@
 """What accounts keeps about a person: its entries in the personal-data register."""
 
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from joinrun.personal_data import PersonalField, Section, iso
 
+from . import devices
 from .models import Session, User
 
 UNTIL_DELETED = _("Until you delete your account.")
+# Closing the browser ends a session without "Remember me" for the browser, but the
+# server's row stays until its expiry (then `clearsessions`, daily), as a remembered one's.
+SESSION_KEPT = _("Until you log out, or sign that browser out on My account; otherwise "
+                 "deleted 30 days after the session last changed. Without “Remember me” "
+                 "the browser forgets it when it closes.")
 
 
 def export_account(user):
@@ -29,21 +35,58 @@ def export_account(user):
         "language": user.language,
         "reminder_emails": user.reminder_emails,
         "organiser_emails": user.organiser_emails,
+        "changes_staff_made_to_your_account": [
+            # Not which member of staff: that is theirs.
+            _admin_change(entry) for entry in _about(user).order_by("action_time", "pk")
+        ],
     }
+
+
+def _about(user):
+    """The staff pages' history rows about this account."""
+    return LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User),
+                                   object_id=str(user.pk))
+
+
+ADMIN_ACTIONS = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}
+
+
+def _admin_change(entry):
+    return {"at": iso(entry.action_time), "action": ADMIN_ACTIONS.get(entry.action_flag),
+            "record": entry.object_repr, "change": entry.get_change_message()}
 
 
 def erase_account(user):
     # Admin history rows about this account carry its email in their description.
-    LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
-    ).delete()
+    _about(user).delete()
     user.delete()
 
 
+def _session_ends(session):
+    """When a session ends, in words that are true for it: a "Remember me" session
+    keeps its browser signed in until its expiry, any other one until the browser closes
+    (and the server forgets both at that expiry, whatever the browser does)."""
+    latest = timezone.localdate(session.expire_date).isoformat()
+    if session.get_decoded().get("_session_expiry"):  # set_expiry(30 days): "Remember me"
+        return _("When you log out, and at the latest on %(day)s (“Remember me”).") % {
+            "day": latest}
+    return _("When you log out or this browser closes, and at the latest on %(day)s.") % {
+        "day": latest}
+
+
 def export_sessions(user):
-    # When each signed-in browser's session ends; never the session key itself.
+    # Each signed-in browser: what it is, its two days and when it ends; never its key.
     live = Session.objects.filter(user=user, expire_date__gt=timezone.now())
-    return [{"signed_in_until": iso(s.expire_date)} for s in live.order_by("expire_date")]
+    return [
+        {
+            "browser": devices.describe(s.device),
+            "signed_in_on": iso(s.started_on),
+            "last_used_on": iso(s.last_used_on),
+            "ends": _session_ends(s),
+            "ends_at_the_latest": iso(s.expire_date),
+        }
+        for s in live.order_by("started_on", "expire_date")
+    ]
 
 
 def erase_sessions(user):
@@ -51,10 +94,10 @@ def erase_sessions(user):
 
 
 def export_staff_actions(user):
-    entries = LogEntry.objects.filter(user=user).order_by("action_time")
+    entries = LogEntry.objects.filter(user=user).select_related("content_type")
     return [
-        {"at": iso(e.action_time), "object": e.object_repr, "change": e.get_change_message()}
-        for e in entries
+        {**_admin_change(e), "kind_of_record": e.content_type and e.content_type.name}
+        for e in entries.order_by("action_time", "pk")
     ]
 
 
@@ -94,6 +137,12 @@ SECTIONS = [
             _user_field("language", _("The language of your pages and emails.")),
             _user_field("reminder_emails", _("Whether you want reminders before your runs.")),
             _user_field("organiser_emails", _("Whether you want messages from organisers.")),
+            PersonalField(
+                "admin.LogEntry", "change_message",
+                _("What a member of staff changed in your account in the staff pages, and "
+                  "when: the staff pages' own record of their work."),
+                UNTIL_DELETED,
+            ),
         ),
         export_for=export_account,
         erase_for=erase_account,
@@ -106,7 +155,27 @@ SECTIONS = [
                 "accounts.Session",
                 "user",
                 _("To keep you signed in, and to sign you out everywhere at once."),
-                _("Until you log out, or 30 days with “Remember me”, or when the browser closes."),
+                SESSION_KEPT,
+            ),
+            PersonalField(
+                "accounts.Session",
+                "device",
+                _("To tell your signed-in browsers apart on My account: the kind of browser "
+                  "and system (“Firefox on Android”), never more of what the browser says."),
+                SESSION_KEPT,
+            ),
+            PersonalField(
+                "accounts.Session",
+                "started_on",
+                _("To show you on My account when a browser signed in: the day only."),
+                SESSION_KEPT,
+            ),
+            PersonalField(
+                "accounts.Session",
+                "last_used_on",
+                _("To show you on My account when a browser was last used: the day only, "
+                  "no time and no IP address."),
+                SESSION_KEPT,
             ),
         ),
         export_for=export_sessions,

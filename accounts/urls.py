@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import confirm_views, unsubscribe, views
+from . import confirm_views, session_views, unsubscribe, views
 
 app_name = "accounts"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("password-reset/complete/", views.password_reset_complete,
          name="password_reset_complete"),
     path("profile/", views.profile, name="profile"),
+    path("sessions/sign-out/", session_views.sign_out_session, name="sign_out_session"),
+    path("sessions/sign-out-others/", session_views.sign_out_others, name="sign_out_others"),
     path("export/", views.export, name="export"),
     path("delete/", views.delete, name="delete"),
     path("unsubscribe/", unsubscribe.unsubscribe, name="unsubscribe"),

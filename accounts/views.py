@@ -15,8 +15,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -25,7 +24,7 @@ from django.views.decorators.http import require_POST
 from joinrun import personal_data
 from joinrun.views import next_url, render_form, too_many
 
-from . import emails, throttle, tokens, unproven_connections
+from . import emails, sessions, tasks, throttle, tokens, unproven_connections
 from .confirm_views import LINKS_PAUSED
 from .forms import (
     DeleteAccountForm,
@@ -175,21 +174,13 @@ def password_reset(request):
             return _too_many(request, blocked_until, RESETS_PAUSED)
         if form.is_valid():
             email = form.cleaned_data["email"]
-            user = User.objects.filter(email=email, is_active=True).first()
-            if throttle.may_send_reset_email(request, email) and user and (
-                user.has_usable_password()
-            ):
-                # SITE_URL, never the request's Host header, so the link cannot point at
-                # a host an attacker chose.
-                uid = urlsafe_base64_encode(force_bytes(user.pk))
-                token = default_token_generator.make_token(user)
-                path = reverse("accounts:password_reset_confirm")
-                emails.send_password_reset(
-                    user, f"{settings.SITE_URL}{path}?uid={uid}&token={token}",
-                    disconnects_strava=unproven_connections.unproven_strava(user) is not None,
-                )
-            # The same answer whether or not an account exists, so the page cannot be
-            # used to find out who has one.
+            # The same work whether or not an account exists (one lookup, the limits'
+            # counts, one queued task: the worker sends the email or drops it) and the
+            # same answer, so neither the page nor its speed tells who has an account.
+            within_limits = throttle.may_send_reset_email(request, email)
+            user_id = User.objects.filter(email=email, is_active=True).values_list(
+                "pk", flat=True).first()
+            tasks.send_password_reset.enqueue(user_id if within_limits else None)
             return redirect("accounts:password_reset_sent")
     return render_form(request, "accounts/password_reset.html", form)
 
@@ -333,6 +324,7 @@ def profile(request):
         request.user.refresh_from_db()  # undo the invalid values a ModelForm applied
     context = {f"{name}_form": form for name, form in forms.items()}
     context["confirm_days"] = tokens.CONFIRM_MAX_AGE.days
+    context["sessions"] = sessions.listed(request)
     return render(request, "accounts/profile.html", context, status=status)
 
 

@@ -22,6 +22,7 @@ def export_clubs(user):
         ],
         "invitations_to_organise": [
             {"club": invitation.club.name, "invited_at": iso(invitation.created_at),
+             "address_it_was_sent_to": invitation.email,
              "invited_by": invitation.invited_by.display_name if invitation.invited_by
              else None}
             for invitation in invitations

@@ -5,11 +5,24 @@ what Python's dates hold (``?starts_at__year=-99999999999999999999``, or 9999 wh
 year does not exist) raises OverflowError, and PostgreSQL refuses a NUL character in any
 string with a ValueError. Both come from the query string, so they are the client's
 mistake: staff see what was wrong and the list stays one click away.
+
+The same goes for a search longer than SQLite's LIKE can take, rows picked for an action
+by ids that are not ids, and ids past 64 bits in a form's many-to-many choices (Django
+answers those with no row for ``pk=``, not for ``pk__in=``).
 """
 
+from django import forms
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import SEARCH_VAR
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+
+# Longer than any name or address staff look for; SQLite refuses LIKE patterns past 50 000.
+SEARCH_MAX_LENGTH = 200
+BIGGEST_ID = 2**63 - 1
 
 
 class BadFilter(Exception):
@@ -21,12 +34,43 @@ def _has_nul(query):
                for key, values in query.lists())
 
 
+def _is_id(field, value):
+    """Whether ``value`` can be a value of primary key ``field``."""
+    try:
+        value = field.to_python(value)
+    except ValidationError:
+        return False
+    return not isinstance(field, models.IntegerField) or -BIGGEST_ID <= value <= BIGGEST_ID
+
+
+class IdsInRange(forms.ModelMultipleChoiceField):
+    """A many-to-many choice that refuses ids past 64 bits as it refuses any other id
+    that is not one of its choices."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        field = self.queryset.model._meta.get_field(key) if key != "pk" \
+            else self.queryset.model._meta.pk
+        for item in value:
+            if not _is_id(field, str(item)):
+                raise ValidationError(self.error_messages["invalid_pk_value"],
+                                      code="invalid_pk_value", params={"pk": item})
+        return super()._check_values(value)
+
+
 class FilterInputMixin:
     """For a ModelAdmin: refuse NUL characters and out-of-range dates in list filters."""
 
     def get_changelist_instance(self, request):
         if _has_nul(request.GET):
             raise BadFilter(_("A filter holds a NUL character, which no field can hold."))
+        if len(request.GET.get(SEARCH_VAR, "")) > SEARCH_MAX_LENGTH:
+            raise BadFilter(_("A search is at most %(count)s characters long.")
+                            % {"count": SEARCH_MAX_LENGTH})
+        if request.method == "POST" and not all(
+                _is_id(self.model._meta.pk, value)
+                for value in request.POST.getlist(ACTION_CHECKBOX_NAME)):
+            raise BadFilter(_("The rows chosen for the action are not rows of this list."))
         try:
             # Builds the filters and runs the query: where both errors are raised.
             return super().get_changelist_instance(request)
@@ -37,6 +81,10 @@ class FilterInputMixin:
             # Django would redirect to a page blaming the database installation.
             raise BadFilter(_("A filter is not one this list offers, or its value is not "
                               "one it understands.")) from error
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", IdsInRange)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def changelist_view(self, request, extra_context=None):
         try:

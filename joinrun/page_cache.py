@@ -17,21 +17,26 @@ personal, so reflecting a visitor's filter values beside them gives a BREACH att
 no secret to guess.
 
 Signed-in people always get a page of their own: it shows their own places and carries
-their CSRF token.
+their CSRF token. Parts of it that are the same for everyone of a language (the header, the
+filters) are kept as fragments (``{% kept %}``, this module as the template library
+``page_cache``), with the CSRF token put in per request.
 """
 
 import gzip
 import hashlib
 import re
+import secrets
 import time
 import uuid
 from functools import wraps
 
+from django import template
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 
 # In the shared cache, so every worker and every server sees a change.
 VERSION_KEY = "runs:public-pages-version"
@@ -178,3 +183,50 @@ def _answer(stored, request):
     response.content = body
     response["Content-Length"] = str(len(body))
     return response
+
+
+# Fragments of a page: {% load page_cache %} ... {% kept name part... %}...{% endkept %}
+
+register = template.Library()
+FRAGMENT_SECONDS = 60  # a template edit in development shows within a minute
+# Stands for the CSRF token in a kept fragment; each request's own token replaces it.
+TOKEN_MARKER = "keptcsrf" + secrets.token_hex(16)
+
+
+class KeptFragment(template.Node):
+    def __init__(self, nodelist, name, parts):
+        self.nodelist, self.name, self.parts = nodelist, name, parts
+
+    def render(self, context):
+        token = context.get("csrf_token")  # lazy: evaluating it may set the CSRF cookie
+        if token is None:  # rendered without a request: as it is
+            return self.nodelist.render(context)
+        parts = "|".join(str(part.resolve(context)) for part in self.parts)
+        if len(parts) > 100:  # a long query string: a cache key stays short
+            parts = hashlib.sha256(parts.encode()).hexdigest()
+        key = f"fragment:{self.name}|{parts}"
+        html = caches["pages"].get(key)
+        if html is None:
+            with context.push(csrf_token=TOKEN_MARKER):
+                html = str(self.nodelist.render(context))
+            caches["pages"].set(key, html, FRAGMENT_SECONDS)
+        # The nodelist's own escaped output; a token is letters and digits.
+        if TOKEN_MARKER not in html:
+            return mark_safe(html)  # noqa: S308
+        if str(token) == "NOTPROVIDED":  # no CSRF middleware: {% csrf_token %} shows nothing
+            return self.nodelist.render(context)
+        return mark_safe(html.replace(TOKEN_MARKER, str(token)))  # noqa: S308
+
+
+@register.tag("kept")
+def kept_fragment(parser, token):
+    """{% kept name part... %}: the enclosed markup, kept per worker for each set of parts'
+    values (the language, signed in or not, the view, the query string). Everything in it
+    must follow from those parts: a person's name stays outside. {% csrf_token %} may be
+    inside."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% kept %} takes a name and the parts it varies on")
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    return KeptFragment(nodelist, bits[1], [parser.compile_filter(bit) for bit in bits[2:]])

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     # Stored public pages for visitors without cookies, before everything below.
     "joinrun.page_cache.SignedOutPages",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A new session's coarse browser name ("Firefox on Android") for My account.
+    "accounts.sessions.BrowserMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,6 +116,8 @@ TEMPLATES = [
             ],
             # ``|html_datetime`` for <time datetime>, in every template.
             "builtins": ["joinrun.html_time"],
+            # {% kept %}: fragments kept per language, with the CSRF token put in per request.
+            "libraries": {"page_cache": "joinrun.page_cache"},
         },
     },
 ]

@@ -1,5 +1,6 @@
-"""What a real site answers at fixed addresses: /favicon.ico, /robots.txt, the web app
-manifest, /.well-known/security.txt (RFC 9116) and /.well-known/change-password.
+"""What a real site answers at fixed addresses: /favicon.ico, /apple-touch-icon.png,
+/robots.txt, the web app manifest, /.well-known/security.txt (RFC 9116) and
+/.well-known/change-password.
 
 None of them writes the session or makes a CSRF token, so none sets a cookie; each says how
 long it may be kept. Addresses are reversed by name (joinrun imports no app).
@@ -9,6 +10,7 @@ from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
@@ -21,8 +23,12 @@ from django.views.decorators.http import require_safe
 DAY = 24 * 60 * 60
 # The brand colour of static/css/site.css (--brand): the phone's bar and the icon's disc.
 BRAND_COLOUR = "#0b5e3c"
-# What shows behind the icon while an installed site starts: the page's own paper.
-PAPER_COLOUR = "#ffffff"
+# The phone's bar in the dark scheme (base.html): the dark --surface, the header's colour.
+DARK_BAR_COLOUR = "#161e1a"
+# What shows behind the icon while an installed site starts. A manifest has one, for both
+# schemes: the brand colour (the icon's disc, with its white mark) is neither a white flash
+# in the dark nor a black one in the light.
+SPLASH_COLOUR = BRAND_COLOUR
 # security.txt's Expires is this far ahead of each request (RFC 9116 asks for less than a
 # year), so the file never goes stale while the site runs.
 SECURITY_TXT_LIFETIME = timedelta(days=180)
@@ -63,15 +69,24 @@ def _plain_text(body):
 
 
 @cache
-def _favicon_bytes():
-    with open(finders.find("icons/favicon.ico"), "rb") as icon:
+def _icon_bytes(name):
+    with open(finders.find(f"icons/{name}"), "rb") as icon:
         return icon.read()
 
 
 @require_safe
 def favicon(request):
     # Browsers ask for /favicon.ico whatever the page links; the <link>s name the SVG.
-    return _cached_for(HttpResponse(_favicon_bytes(), content_type="image/x-icon"), 7 * DAY)
+    return _cached_for(HttpResponse(_icon_bytes("favicon.ico"), content_type="image/x-icon"),
+                       7 * DAY)
+
+
+@require_safe
+def apple_touch_icon(request):
+    # Some clients (link previews, an iPhone's home screen) ask for /apple-touch-icon.png
+    # and its "-precomposed" twin without reading the page's <link>.
+    icon = HttpResponse(_icon_bytes("apple-touch-icon.png"), content_type="image/png")
+    return _cached_for(icon, 7 * DAY)
 
 
 @require_safe
@@ -98,7 +113,7 @@ def manifest(request):
         "scope": "/",
         "display": "standalone",
         "theme_color": BRAND_COLOUR,
-        "background_color": PAPER_COLOUR,
+        "background_color": SPLASH_COLOUR,
         "icons": icons,
     }
     response = JsonResponse(body, content_type="application/manifest+json",
@@ -121,5 +136,8 @@ def security_txt(request, *, now=None):
 @require_safe
 def change_password(request):
     # A password manager's "change password" button (W3C's well-known URL) lands on the
-    # account page's password form; signed out, the login page brings the person back.
+    # account page's password form. Signed out, the login page brings the person back
+    # here (a #fragment in its "next" would never reach the server), and so to the form.
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     return HttpResponseRedirect(reverse("accounts:profile") + "#password-heading")

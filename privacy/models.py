@@ -247,10 +247,14 @@ class DataRequest(models.Model):
         self.save()
         self.log(action, actor=actor, from_status=before, to_status=status, message=message)
 
-    def log(self, action, *, actor=None, from_status="", to_status="", message=""):
+    def log(self, action, *, actor=None, by_requester=False, from_status="", to_status="",
+            message=""):
+        """``actor``: the account that acted, "requester" or None (the system);
+        ``by_requester`` when that account is the requester's own, signed in."""
         return DataRequestEvent.objects.create(
             request=self, action=action, actor=actor if hasattr(actor, "pk") else None,
-            actor_label=_actor_label(actor), from_status=from_status,
+            actor_label="requester" if by_requester else _actor_label(actor),
+            from_status=from_status,
             to_status=to_status or self.status, message=message[:500],
         )
 

@@ -54,7 +54,7 @@ def file_request(request, *, user=None, staff=None):
             request.status = Status.AWAITING_VERIFICATION
         request.save()
         request.log("received", actor=staff or (user if signed_in else "requester"),
-                    to_status=request.status,
+                    by_requester=signed_in and not staff, to_status=request.status,
                     message=f"entered by staff ({request.channel})" if staff else "")
         if request.kind == Kind.CCPA_OPT_OUT:
             # We sell and share nothing: the opt-out is in effect already.

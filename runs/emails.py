@@ -32,13 +32,14 @@ def send_moved_back(participation, position):
     return _send("run_moved_back", [participation.runner], _context(run, position=position))
 
 
-def send_changed(run, runners, *, before, time_changed, place_changed, promoted=False,
-                 position=None):
-    """The run's new time or place, with the old one; for a runner it also moved up
-    from the waitlist (``promoted``) or back onto it (``position``), that too."""
+def send_changed(run, runners, *, before, time_changed, place_changed, spot_moved=False,
+                 promoted=False, position=None):
+    """The run's new time or place, with the old one (``spot_moved``: the same words, a
+    new spot on the map, so its link instead); for a runner it also moved up from the
+    waitlist (``promoted``) or back onto it (``position``), that too."""
     return _send("run_changed", runners, _context(
         run, before=before, time_changed=time_changed, place_changed=place_changed,
-        promoted=promoted, position=position))
+        spot_moved=spot_moved, promoted=promoted, position=position))
 
 
 def send_cancelled(runs, runners, *, deleted=False):

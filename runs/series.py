@@ -29,7 +29,7 @@ from joinrun import mail
 
 from . import reminders
 from .models import MAX_DAYS_AHEAD, Participation, Route, Run, RunClosed
-from .services import RunNotOpen, Told, calendar_news
+from .services import RunNotOpen, Told, calendar_news, place_news
 
 # "At most 52 dates ahead": a year of Tuesdays. Cancelled dates are not counted, so an
 # organiser who cancelled a holiday week can still plan a full year.
@@ -265,10 +265,9 @@ def _minute(moment):
 
 
 def _news_about(new, old):
-    """(time changed, place changed): what every runner of the date is told."""
-    return (_minute(new.starts_at) != _minute(old.starts_at),
-            (new.meeting_point, new.latitude, new.longitude)
-            != (old.meeting_point, old.latitude, old.longitude))
+    """(time changed, place news: see services.place_news): what every runner of the date
+    is told."""
+    return _minute(new.starts_at) != _minute(old.starts_at), place_news(new, old)
 
 
 def _note_changes(new, old, told, people):
@@ -277,7 +276,8 @@ def _note_changes(new, old, told, people):
     promoted, moved_back = new.apply_capacity()
     told.promoted += len(promoted)
     told.moved_back += len(moved_back)
-    time_changed, place_changed = _news_about(new, old)
+    time_changed, news = _news_about(new, old)
+    place_changed = bool(news)
     moves = {place.runner_id: {"promoted": True} for place in promoted}
     # Moved back in front of those already waiting: positions 1, 2, …
     moves.update({place.runner_id: {"position": position}
@@ -290,7 +290,8 @@ def _note_changes(new, old, told, people):
         concerned = [place.runner for place in [*promoted, *moved_back]]
     for runner in concerned:
         entry = {"run": new, "before": old, "time_changed": time_changed,
-                 "place_changed": place_changed, "promoted": False, "position": None,
+                 "place_changed": place_changed, "spot_moved": news == "spot",
+                 "promoted": False, "position": None,
                  "run_url": mail.site_url(new.get_absolute_url()), **moves.get(runner.pk, {})}
         people.setdefault(runner.pk, (runner, []))[1].append(entry)
 
@@ -394,6 +395,8 @@ def send_changed(people):
             "run": run, "entries": entries, "series_url": _series_url(run),
             "time_changed": any(e["time_changed"] for e in entries),
             "place_changed": any(e["place_changed"] for e in entries),
+            # Only spots that moved on the map, under the same words: the subject says so.
+            "spot_moved": all(e["spot_moved"] for e in entries if e["place_changed"]),
             "promoted": any(e["promoted"] for e in entries),
             "moved_back": any(e["position"] for e in entries),
         }

@@ -17,6 +17,7 @@ from joinrun import mail
 
 from . import emails, reminders
 from .models import Participation, RunClosed
+from .routes import metres_between
 
 
 class RunNotOpen(Exception):
@@ -129,6 +130,24 @@ def _place_changed(run, before):
         before.meeting_point, before.latitude, before.longitude)
 
 
+# Under the same words, a spot that moved less than this on the map is the same spot (a pin
+# nudged, a route's start a few steps away): runners are not emailed about it.
+SAME_SPOT_M = 25
+
+
+def place_news(run, before):
+    """What runners are told about ``run``'s meeting point: "words" (a new meeting point),
+    "spot" (the same words, the spot moved SAME_SPOT_M or more on the map) or "" (nothing:
+    coordinates added to or taken off the same words leave the place where it was)."""
+    if run.meeting_point != before.meeting_point:
+        return "words"
+    if run.has_coordinates and before.has_coordinates and metres_between(
+            (float(run.latitude), float(run.longitude)),
+            (float(before.latitude), float(before.longitude))) >= SAME_SPOT_M:
+        return "spot"
+    return ""
+
+
 def calendar_news(run, before):
     """Whether a calendar must replace its copy of ``run``: its time or place changed
     (RFC 5545's SEQUENCE goes up; a cancel raises it too, in Run.cancel)."""
@@ -136,9 +155,11 @@ def calendar_news(run, before):
 
 
 def _tell_about_edit(run, before, promoted, moved_back):
+    news = place_news(run, before)
     change = {
         "time_changed": _time_changed(run, before),
-        "place_changed": _place_changed(run, before),
+        "place_changed": bool(news),
+        "spot_moved": news == "spot",
         "before": before,
     }
     told = Told(moved_back=len(moved_back), promoted=len(promoted))

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -18,7 +18,7 @@ from joinrun import page_cache
 from joinrun.page_cache import for_signed_out_visitors
 from joinrun.views import render_form
 
-from . import attendance, calendar, card_marks, series, services, strava_views
+from . import attendance, calendar, card_marks, route_offer, series, services, strava_views
 from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm, SeriesEditForm
 from .models import ActivityLink, Participation, Run, RunClosed
 
@@ -215,14 +215,27 @@ def run_new(request):
             form.add_error("club", str(refused))
             return render(request, "runs/run_form.html", {"form": form}, status=409)
         if len(runs) == 1:
-            messages.success(request, _("Your run is created."))
+            created = _("Your run is created.")
         else:
-            messages.success(request, _(
+            created = _(
                 "Your %(count)s runs are created, one a week. Runners can join one date or every "
                 "date from the series page."
-            ) % {"count": len(runs)})
+            ) % {"count": len(runs)}
+        route_offer.saved(request, runs[0], " ".join(filter(None, [created, *_route_notes(form)])))
         return redirect(runs[0])
     return render_form(request, "runs/run_form.html", form)
+
+
+def _route_notes(form):
+    """What saving did with the route that the organiser may not expect."""
+    notes = []
+    if form.distance_from_route:
+        notes.append(_("Its distance is the route's length, %(distance)s km.") % {
+            "distance": formats.number_format(form.cleaned_data["distance_km"], 1)})
+    if form.route_left_behind:
+        notes.append(_("The route of “%(title)s” was not copied.")
+                     % {"title": form.route_left_behind})
+    return notes
 
 
 # The details "Organise again" copies; the start is worked out, the series is not kept.
@@ -240,6 +253,7 @@ def _organise_again(user, run_id, now=None):
     if run is None or not run.is_managed_by(user):
         return None
     initial = {name: getattr(run, name) for name in COPIED_FIELDS}
+    initial["route_from"] = run.pk  # the form offers to keep its route, when it has one
     initial["starts_at"] = next_same_weekday(run.starts_at, now=now)
     # A closed club's run is copied as the person's own run.
     if run.club and run.club.is_listed and run.club.is_organised_by(user):
@@ -281,7 +295,8 @@ def run_edit(request, run_id):
         return refusal
     # A date of a weekly series asks which dates the change is for.
     form = (SeriesEditForm if run.series else RunForm)(request.POST or None,
-                                                       request.FILES or None, instance=run)
+                                                       request.FILES or None, instance=run,
+                                                       user=request.user)
     if request.method == "POST" and form.is_valid():
         later = run.series and form.cleaned_data["scope"] == SeriesEditForm.LATER_DATES
         try:
@@ -308,8 +323,8 @@ def run_edit(request, run_id):
             route_note = later and routes_changed and ngettext(
                 "The route changed on %(count)s date.", "The route changed on %(count)s dates.",
                 routes_changed) % {"count": routes_changed}
-            messages.success(request, " ".join(filter(None, [saved, route_note,
-                                                             told.summary()])))
+            route_offer.saved(request, run, " ".join(filter(
+                None, [saved, route_note, told.summary(), *_route_notes(form)])))
             return redirect(run)
     if request.method == "POST":
         run.refresh_from_db()  # undo the invalid values the form applied
@@ -330,10 +345,16 @@ def my_runs(request):
     organising = Run.objects.managed_by(user).upcoming(now).for_cards()
     followed = _from_followed_clubs(user, FOLLOWED_ON_MY_PAGE, now)
     _mark_my_status(user, followed)
+    # The runs I joined, as full cards, with my place on each (my_position on a waitlist).
+    my_place = Participation.objects.filter(run=OuterRef("pk"), runner=user).with_position()
     joined = list(
-        Participation.objects.filter(runner=user, run__starts_at__gte=now).with_position()
-        .select_related("run").order_by("run__starts_at", "run__pk")
+        Run.objects.filter(participations__runner=user).upcoming(now)
+        .for_cards().marked_for(user)
+        .annotate(my_position=Subquery(my_place.values("position")[:1]))
     )
+    for run in joined:
+        if run.my_status != Participation.Status.WAITLISTED:
+            run.my_position = None  # a place in the queue only while waiting
     # With the id of the runner's own linked Strava activity, for a "View on Strava" link.
     my_link = ActivityLink.objects.filter(participation__run=OuterRef("pk"),
                                           participation__runner=user)
@@ -345,8 +366,8 @@ def my_runs(request):
     context = {
         "followed": followed,
         "organising": organising,
-        "going": [p for p in joined if p.is_going],
-        "waiting": [p for p in joined if not p.is_going],
+        "going": [run for run in joined if run.my_status == Participation.Status.GOING],
+        "waiting": [run for run in joined if run.my_status == Participation.Status.WAITLISTED],
         "past": past,
     }
     return render(request, "runs/my_runs.html", context)

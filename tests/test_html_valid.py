@@ -53,6 +53,8 @@ EXCLUDED = {
     "runs:route_gpx": "a GPX download",
     "accounts:export": "a JSON download",
     "favicon": "an icon",
+    "apple_touch_icon": "an icon",
+    "apple_touch_icon_precomposed": "an icon",
     "robots_txt": "plain text for crawlers",
     "manifest": "the web app manifest (JSON)",
     "gpc": "JSON for browsers (Global Privacy Control)",
@@ -234,6 +236,7 @@ def signed_out_pages(pages, site):
 
 def runner_pages(pages, site, fake_strava, monkeypatch):
     runner = site["runner"]
+    signed_in(runner)  # another browser, so "Where you're signed in" has one to sign out
     ana = signed_in(runner)
     for path in ["/", "/runs/", "/runs/?past=1", "/runs/mine/", "/clubs/", "/privacy/",
                  "/accounts/profile/", "/accounts/delete/", "/runs/new/", "/clubs/new/",

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 
-ADDRESSES = ["/favicon.ico", "/robots.txt", "/manifest.webmanifest",
-             "/.well-known/security.txt", "/.well-known/change-password"]
+from tests.conftest import PASSWORD
+
+ADDRESSES = ["/favicon.ico", "/apple-touch-icon.png", "/apple-touch-icon-precomposed.png",
+             "/robots.txt", "/manifest.webmanifest", "/.well-known/security.txt",
+             "/.well-known/change-password"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -79,7 +82,10 @@ def test_the_favicon_is_an_icon_file_with_the_small_sizes(client, db):
 
 def test_every_page_links_its_icons_the_manifest_and_the_theme_colour(client, db):
     page = client.get("/").content.decode()
-    assert '<link rel="icon" href="/favicon.ico" sizes="32x32">' in page
+    # No link to /favicon.ico: a browser that wants one fetches it there by convention
+    # (test_the_favicon_is_an_icon_file_with_the_small_sizes), and Chromium and Firefox use
+    # the SVG icon, so a first visit does not download both.
+    assert 'href="/favicon.ico"' not in page
     assert re.search(r'<link rel="icon" href="[^"]+favicon\.svg" type="image/svg\+xml">', page)
     touch = re.search(r'<link rel="apple-touch-icon" href="([^"]+)">', page).group(1)
     assert png_size(static_file(touch)) == (180, 180)
@@ -176,9 +182,51 @@ def test_change_password_leads_to_the_password_form_on_my_account(runner_client)
     assert 'id="password-heading"' in profile
 
 
-def test_change_password_signed_out_asks_to_log_in_first(client, db):
-    response = client.get("/.well-known/change-password", follow=True)
-    assert response.redirect_chain[-1][0].startswith("/accounts/login/?next=/accounts/profile/")
+def test_change_password_signed_out_asks_to_log_in_then_lands_on_the_form(client, runner):
+    response = client.get("/.well-known/change-password")
+    login = "/accounts/login/?next=/.well-known/change-password"
+    assert response["Location"] == login
+    response = client.post(login, {"email": runner.email, "password": PASSWORD}, follow=True)
+    assert [url for url, _status in response.redirect_chain] == [
+        "/.well-known/change-password", "/accounts/profile/#password-heading"]
+    assert 'id="password-heading"' in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/apple-touch-icon.png", "/apple-touch-icon-precomposed.png"])
+def test_the_apple_touch_icon_is_at_the_root_too(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    page = client.get("/").content.decode()
+    linked = re.search(r'<link rel="apple-touch-icon" href="([^"]+)">', page).group(1)
+    assert response.content == static_file(linked)
+    assert png_size(response.content) == (180, 180)
+
+
+def luminance(colour):
+    """WCAG's relative luminance of "#rrggbb": 0 for black, 1 for white."""
+    def channel(value):
+        value /= 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+    red, green, blue = (channel(int(colour[i:i + 2], 16)) for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def test_the_dark_scheme_gets_a_dark_bar_and_no_white_splash(client, db):
+    page = client.get("/").content.decode()
+    themes = re.findall(r'<meta name="theme-color"( media="[^"]+")? content="(#[0-9a-f]{6})">',
+                        page)
+    # A browser uses the first that matches: the dark one first, then the one for the rest.
+    assert [media for media, _colour in themes] == [
+        ' media="(prefers-color-scheme: dark)"', ""]
+    dark = themes[0][1]
+    css = Path(finders.find("css/site.css")).read_text()
+    dark_tokens = css[css.index("@media (prefers-color-scheme: dark)"):]
+    assert f"--surface: {dark};" in dark_tokens  # the dark header's own colour
+    assert luminance(dark) < 0.05
+    # One splash for both schemes, neither glaring white in the dark nor black in the light.
+    splash = json.loads(client.get("/manifest.webmanifest").content)["background_color"]
+    assert 0.01 < luminance(splash) < 0.5
 
 
 @pytest.mark.parametrize("path", ADDRESSES)

@@ -12,6 +12,8 @@ class OutboxConfig(AppConfig):
     def ready(self):
         from joinrun import personal_data
 
+        from .admin import guard_task_list
         from .personal_data import SECTION
 
         personal_data.register(SECTION)
+        guard_task_list()

@@ -20,9 +20,14 @@ def _to_person(user):
 
 
 def export_emails(user):
+    # The address and text are emptied once the mail server has them, so they show only
+    # for emails still waiting; the queue's bookkeeping (attempts, which worker) is not
+    # about you.
     return [
-        {"kind": e.kind, "to": e.to, "status": e.status, "queued_at": iso(e.created_at),
-         "sent_at": iso(e.sent_at)}
+        {"kind": e.kind, "to": e.to, "language": e.language, "subject": e.subject,
+         "body": e.body, "headers": e.headers, "status": e.status,
+         "queued_at": iso(e.created_at), "sent_at": iso(e.sent_at),
+         "delivery_error": e.last_error}
         for e in _to_person(user).order_by("created_at", "pk")
     ]
 

@@ -4,9 +4,11 @@
 // script: it is never sent, stored or put in the address, and nothing is loaded.
 //
 // <button type="button" data-near-me hidden data-asking=… data-sorted=… data-denied=…
-//  data-unavailable=… data-away="{distance} km away">: shown when the browser can tell
-// its location and a run on the page has coordinates. Texts come from the page
-// (translated there); they are written into [data-near-me-status].
+//  data-unavailable=… data-away="{distance} km away" data-by-date=… data-dated=…>: shown
+// when the browser can tell its location and a run on the page has coordinates. Once the
+// runs are sorted it reads data-by-date ("Sort by date") and puts them back in the page's
+// order. Texts come from the page (translated there); they are written into
+// [data-near-me-status].
 (function () {
   "use strict";
 
@@ -74,6 +76,14 @@
     });
   }
 
+  // Back in the order the page gave them (by date), without the distances.
+  function unsortList(list, order) {
+    order.forEach(function (card) {
+      showDistance(card, null, null);
+      list.appendChild(card);
+    });
+  }
+
   function tell(status, text) {
     if (status && text) status.textContent = text;
   }
@@ -83,8 +93,20 @@
     var lists = document.querySelectorAll(".run-list");
     var located = document.querySelectorAll(".run-list > .run-card[data-lat][data-lon]");
     if (!navigator.geolocation || !located.length) return;
+    var byDistance = button.textContent;
+    var pageOrder = Array.prototype.map.call(lists, cardsOf);
+    var sorted = false;
     button.hidden = false;
     button.addEventListener("click", function () {
+      if (sorted) {
+        Array.prototype.forEach.call(lists, function (list, index) {
+          unsortList(list, pageOrder[index]);
+        });
+        sorted = false;
+        button.textContent = byDistance;
+        tell(status, button.dataset.dated);
+        return;
+      }
       button.disabled = true;
       tell(status, button.dataset.asking);
       navigator.geolocation.getCurrentPosition(
@@ -94,6 +116,8 @@
             sortList(list, here, button.dataset.away);
           });
           button.disabled = false;
+          sorted = true;
+          if (button.dataset.byDate) button.textContent = button.dataset.byDate;
           tell(status, button.dataset.sorted);
         },
         function (error) {

@@ -287,7 +287,10 @@ def count_queries(paths, viewer):
 
 
 class LinkedFiles(HTMLParser):
-    """What a browser fetches after the HTML: stylesheets, icons, scripts, images."""
+    """What a browser fetches after the HTML on a first view: stylesheets, the icon,
+    the manifest, scripts, images. Not the apple-touch-icon: only iOS fetches it, when a
+    page is added to the home screen. Not /favicon.ico either, which the page does not
+    link: a browser that uses the SVG icon does not ask for it."""
 
     def __init__(self):
         super().__init__()
@@ -296,7 +299,7 @@ class LinkedFiles(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "link" and attrs.get("href") and attrs.get("rel") in (
-            "stylesheet", "icon", "apple-touch-icon", "manifest", "preload", "modulepreload",
+            "stylesheet", "icon", "manifest", "preload", "modulepreload",
         ):
             self.urls.append(attrs["href"])
         elif tag in ("script", "img") and attrs.get("src"):

@@ -1,11 +1,10 @@
 """Screenshots of the main pages for the README: `make screenshots`.
 
 Loads the demo data (`manage.py load_demo_data`, as `make run` does) into a new SQLite
-database in a temporary folder, gives the first "Tuesday river loop" a route
-(tests/runs/gpx/watch.gpx, a loop by Tivoli park: the demo data has none), serves the site
-with gunicorn as in production, and photographs the home page (signed out), the run list, that
-run, its club and the run form (signed in as the demo runner) at 390 and 1280 px, light and
-dark, with Debian's Chromium. The PNGs go to docs/screenshots/, named
+database in a temporary folder, serves the site with gunicorn as in production, and
+photographs the home page (signed out), the run list, the first "Rožnik hill repeats" (the
+demo run with a route), its club and the run form (signed in as the demo runner) at 390 and
+1280 px, light and dark, with Debian's Chromium. The PNGs go to docs/screenshots/, named
 ``<page>-<width>-<scheme>.png``: at 1280 px the first screen; at 390 px the whole page down to
 at most 2,500 px, on a screen that tall, so the join bar shows at its bottom edge. The
 database and its cache are deleted afterwards; collectstatic fills staticfiles/ as `make run`
@@ -25,26 +24,19 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.served import free_port, gunicorn, manage  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-ROUTE_GPX = ROOT / "tests" / "runs" / "gpx" / "watch.gpx"
 WIDTHS = {390: 844, 1280: 800}
 SCHEMES = ["light", "dark"]
 TALLEST = 2500  # px of a phone's full page
 DEMO_RUNNER, DEMO_PASSWORD = "runner@demo.join.run", "run-together-demo"
 
-# Run in the served site's `manage.py shell`: the route on the demo run, and the addresses
-# of the pages to photograph.
-SEED = f"""
+# Run in the served site's `manage.py shell`: the addresses of the pages to photograph.
+SEED = """
 import json
-from pathlib import Path
-from django.core.files.uploadedfile import SimpleUploadedFile
-from runs import routes
-from runs.models import Route, Run
+from runs.models import Run
 
-gpx = Path({str(ROUTE_GPX)!r})
-track = routes.read(SimpleUploadedFile(gpx.name, gpx.read_bytes(), "application/gpx+xml"))
-run = Run.objects.filter(title="Tuesday river loop").order_by("starts_at").first()
-Route.attach(track, [run])
-print(json.dumps({{"run": run.get_absolute_url(), "club": run.club.get_absolute_url()}}))
+run = (Run.objects.filter(title="Rožnik hill repeats", route__isnull=False)
+       .order_by("starts_at").first())
+print(json.dumps({"run": run.get_absolute_url(), "club": run.club.get_absolute_url()}))
 """
 
 

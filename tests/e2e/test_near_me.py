@@ -26,6 +26,7 @@ RUNS = [
 NEAREST_FIRST = ["Tivoli park loop", "Kranj old town", "Maribor riverside",
                  "Somewhere unmapped", "Also unmapped"]
 BUTTON = "Sort by distance from me"
+SORTED = "The runs on this page are sorted by distance from you, nearest first."
 
 
 def km_between(a, b):
@@ -77,7 +78,7 @@ def test_the_runs_are_sorted_nearest_first_and_unmapped_runs_go_last(
 
     page.get_by_role("button", name=BUTTON).click()
 
-    expect(page.get_by_role("status")).to_have_text("Sorted by distance from you, nearest first.")
+    expect(page.get_by_role("status")).to_have_text(SORTED)
     assert titles(page) == NEAREST_FIRST
     tivoli = km_between((HERE["latitude"], HERE["longitude"]), RUNS[2][1])
     assert tivoli < 10
@@ -94,9 +95,12 @@ def test_the_location_never_leaves_the_page(open_runs, runs_around_ljubljana):
     page.on("request", lambda request: requests.append(request))
 
     page.get_by_role("button", name=BUTTON).click()
-    expect(page.get_by_role("status")).to_have_text("Sorted by distance from you, nearest first.")
-    # A second press asks again and sorts again: still nothing is sent.
+    expect(page.get_by_role("status")).to_have_text(SORTED)
+    # Back to date order, and a third press asks again and sorts again: still nothing is
+    # sent.
+    page.get_by_role("button", name="Sort by date").click()
     page.get_by_role("button", name=BUTTON).click()
+    expect(page.get_by_role("button", name="Sort by date")).to_be_visible()
     expect(card(page, "Tivoli park loop")).to_contain_text("km away")
     page.wait_for_load_state("networkidle")
 
@@ -111,6 +115,37 @@ def test_the_location_never_leaves_the_page(open_runs, runs_around_ljubljana):
     assert page.evaluate("history.length") == history  # nor into the history
     stored = page.evaluate("[localStorage.length, sessionStorage.length, document.cookie]")
     assert stored == [0, 0, ""]
+
+
+def test_sort_by_date_puts_the_runs_back_in_the_pages_order(open_runs, runs_around_ljubljana):
+    page = open_runs(geolocation=HERE, permissions=["geolocation"])
+    page.get_by_role("button", name=BUTTON).click()
+    expect(page.get_by_role("status")).to_have_text(SORTED)
+    assert titles(page) == NEAREST_FIRST
+
+    page.get_by_role("button", name="Sort by date").click()
+
+    expect(page.get_by_role("status")).to_have_text("The runs are in date order again.")
+    assert titles(page) == [title for title, _ in RUNS]
+    expect(page.locator(".near-me-distance")).to_have_count(0)
+    expect(page.get_by_role("button", name=BUTTON)).to_be_focused()
+
+
+def test_the_distance_never_starts_a_line_with_the_dot(open_runs, organiser):
+    # A meeting point long enough that, on a phone, the distance cannot share its line.
+    make_run(organiser, title="Tivoli park loop", meeting_point="Tivoli park, main entrance "
+             "by the big fountain opposite the museum", latitude=Decimal("46.05694"),
+             longitude=Decimal("14.49722"))
+    page = open_runs(geolocation=HERE, permissions=["geolocation"])
+    page.get_by_role("button", name=BUTTON).click()
+    distance = card(page, "Tivoli park loop").locator(".near-me-distance")
+    expect(distance).to_contain_text("km away")
+    # What the reader sees of it (its text and what CSS puts before it) starts with the
+    # number, and it starts its own line, level with the card's other facts.
+    shown = distance.evaluate("""label => getComputedStyle(label, "::before").content""")
+    assert "·" not in shown
+    facts = card(page, "Tivoli park loop").locator(".run-facts")
+    assert distance.bounding_box()["x"] == facts.bounding_box()["x"]
 
 
 def test_a_browser_that_does_not_share_its_location_is_told_so(

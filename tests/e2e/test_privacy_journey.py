@@ -29,7 +29,7 @@ def test_erasure_request_from_form_to_completion(browser, live_server, settings,
     visitor = browser.new_context(viewport=PHONE, base_url=live_server.url)
     visitor.set_default_timeout(10_000)
     page = visitor.new_page()
-    page.goto("/privacy/")
+    page.goto("/privacy/#your-rights")  # the link to it opens the folded "Your rights"
     page.locator("a[href='/privacy/requests/new/?kind=erasure']").first.click()
     expect(page.get_by_label("Erasure: delete my data (GDPR)")).to_be_checked()
     page.get_by_label("Email").fill("leaving@example.com")

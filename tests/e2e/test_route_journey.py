@@ -1,7 +1,8 @@
-"""A route from a watch's GPX file: the organiser attaches it to a new run, takes the
-meeting point's coordinates from its start and the run's distance from its length; a
-runner sees it drawn on the run page and downloads it, a point every 10 m and nothing
-else. Nobody else is asked for anything."""
+"""A route from a watch's GPX file: the organiser attaches it to a new run, whose meeting
+point's coordinates come from its start and distance from its length; a runner sees it
+drawn on the run page and downloads it, a point every 10 m and nothing else. A mistake
+elsewhere on the form does not lose the file, and "Organise again" keeps the route.
+Nobody else is asked for anything."""
 
 from decimal import Decimal
 from itertools import pairwise
@@ -57,8 +58,7 @@ def test_organiser_attaches_a_route_and_a_runner_downloads_it(phone_of, live_ser
     organiser.get_by_label("Meeting point").fill("Tivoli park, main entrance")
     organiser.get_by_label("Distance (km)").fill("10")
     organiser.get_by_label("Route (GPX)").set_input_files(WATCH_GPX)
-    organiser.get_by_label("Take the coordinates from the route's start").check()
-    organiser.get_by_role("button", name="Create run").click()
+    organiser.get_by_role("button", name="Create run").click()  # no coordinates typed
 
     expect(organiser.get_by_role("heading", level=1)).to_have_text("Tivoli loop")
     route_map = organiser.get_by_role("img", name="The route drawn north up: a loop of 3.1 km")
@@ -71,9 +71,11 @@ def test_organiser_attaches_a_route_and_a_runner_downloads_it(phone_of, live_ser
     assert (run.latitude, run.longitude) == (Decimal("46.05500"), Decimal("14.49500"))
     expect(organiser.get_by_role("link", name="Open in OpenStreetMap")).to_be_attached()
 
-    expect(organiser.get_by_text("The route measures 3.1 km; the run says 10 km.")).to_be_visible()
-    organiser.get_by_role("button", name="Use 3.1 km").click()
-    expect(organiser.get_by_role("status").get_by_text("The run's distance is now 3.1 km")
+    # Offered in the message that says the run is created, first thing on the page.
+    created = organiser.get_by_role("status").filter(has_text="Your run is created.")
+    expect(created.get_by_text("The route measures 3.1 km; the run says 10 km.")).to_be_visible()
+    created.get_by_role("button", name="Use 3.1 km").click()
+    expect(organiser.get_by_text("The run's distance is now 3.1 km")
            ).to_be_visible()
     run.refresh_from_db()
     assert run.distance_km == Decimal("3.1")
@@ -97,3 +99,36 @@ def test_organiser_attaches_a_route_and_a_runner_downloads_it(phone_of, live_ser
     assert "<time" not in body and "hr>" not in body and "Ana Novak" not in body
     assert Route.objects.get(run=run).gpx == body
     assert elsewhere == []
+
+
+def test_a_mistake_on_the_form_keeps_the_file_and_organise_again_keeps_the_route(phone_of):
+    organiser = phone_of(make_user("bojan@example.com", "Bojan"))
+    organiser.goto("/runs/new/")
+    organiser.get_by_label("Starts at").fill(
+        in_three_days_at_half_past_six().strftime("%Y-%m-%dT%H:%M"))
+    organiser.get_by_label("Meeting point").fill("Tivoli park, main entrance")
+    organiser.get_by_label("Route (GPX)").set_input_files(WATCH_GPX)
+    organiser.get_by_role("button", name="Create run").click()  # no title, no distance
+
+    expect(organiser.get_by_text("Please correct the marked fields.")).to_be_visible()
+    expect(organiser.get_by_text("Route: 3.1 km kept — choose another file to replace it.")
+           ).to_be_visible()
+    organiser.get_by_label("Title").fill("Tivoli loop")
+    organiser.get_by_role("button", name="Create run").click()  # the file is not chosen again
+
+    expect(organiser.get_by_role("heading", level=1)).to_have_text("Tivoli loop")
+    expect(organiser.get_by_role("status").filter(has_text="Your run is created.")
+           ).to_contain_text("Its distance is the route's length, 3.1 km.")
+    expect(organiser.get_by_role("img", name="The route drawn north up")).to_be_visible()
+    expect(organiser.get_by_role("link", name="Open in OpenStreetMap")).to_be_attached()
+    run = Run.objects.get()
+    assert run.distance_km == Decimal("3.1")
+
+    organiser.get_by_role("link", name="Organise again").click()
+    keep = organiser.get_by_label("Keep the route of “Tivoli loop”")
+    expect(keep).to_be_checked()
+    organiser.get_by_role("button", name="Create run").click()
+    expect(organiser.get_by_text("Your run is created.")).to_be_visible()
+    expect(organiser.get_by_role("img", name="The route drawn north up")).to_be_visible()
+    again = Run.objects.exclude(pk=run.pk).get()
+    assert Route.objects.get(run=again).gpx == Route.objects.get(run=run).gpx

@@ -144,6 +144,11 @@ def test_export_holds_what_the_account_download_holds(exported, runner, staff):
 
     # Signing in added a session; the admin's file was built before it.
     assert len(own.pop("sessions")) == len(from_admin.pop("sessions")) + 1
+    # And before the ticket recorded the export's expiry and the step that built it.
+    (ticket,) = own["data_requests"]
+    assert ticket.pop("export_link_works_until") is not None
+    assert ticket["history"].pop()["step"] == "export_built"
+    from_admin["data_requests"][0].pop("export_link_works_until")
     for data in (own, from_admin):
         data["account"].pop("last_login")
     assert without_moment(from_admin) == without_moment(own)

@@ -42,7 +42,8 @@ def test_every_register_field_appears_with_its_purpose_and_retention(client, db)
 def test_every_register_section_has_its_own_heading(client, db):
     page, _ = get_policy(client)
     for section in personal_data.sections():
-        assert f'<h3 id="data-{section.name}">{html.escape(str(section.title))}</h3>' in page
+        heading = f'<h3 id="data-{section.name}-title">{html.escape(str(section.title))}</h3>'
+        assert heading in page
 
 
 def test_the_page_makes_its_commitments(client, db):
@@ -177,7 +178,10 @@ def test_every_table_of_contents_link_leads_to_a_heading(client, db):
     targets = re.findall(r'href="#([\w-]+)"', toc)
     assert len(targets) >= 10
     for target in targets:
-        assert re.search(rf'<h[23] id="{target}">', page), target
+        # A heading, or a fold's content (a link to it opens the fold) under its heading.
+        assert re.search(rf'<h[23] id="{target}">', page) or re.search(
+            rf'<h[23] id="{target}-title">[^<]*</h[23]></summary>\s*<div [^>]*id="{target}">',
+            page), target
 
 
 def test_the_change_history_lists_this_version_and_the_first(client, db):

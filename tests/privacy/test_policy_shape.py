@@ -56,11 +56,15 @@ def test_the_details_fold_away_under_their_headings(client, db):
     page, _ = get_policy(client)
     body = article(page)
     assert "<details open" not in body
+    # Each link target is inside its fold (its heading is in the summary), so a link to it
+    # opens the fold: tests/e2e/test_policy_links.py.
     for section in personal_data.sections():
-        assert re.search(rf'<details class="policy-fold">\s*<summary><h3 id="data-{section.name}">',
-                         body), section.name
+        name = f"data-{section.name}"
+        assert re.search(rf'<details class="policy-fold">\s*<summary><h3 id="{name}-title">'
+                         rf'[^<]*</h3></summary>\s*<div [^>]*id="{name}">', body), name
     for name in FOLDED:
-        assert re.search(rf'<details class="policy-fold">\s*<summary><h2 id="{name}">', body), name
+        assert re.search(rf'<details class="policy-fold">\s*<summary><h2 id="{name}-title">'
+                         rf'[^<]*</h2></summary>\s*<div [^>]*id="{name}">', body), name
 
 
 def test_the_policy_promises_that_the_location_stays_in_the_browser(client, db):

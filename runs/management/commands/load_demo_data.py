@@ -4,8 +4,10 @@ missing and leaves the rest alone."""
 import uuid
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +15,8 @@ from django.utils import timezone
 from accounts.models import User
 from clubs import services as club_services
 from clubs.models import Club, Follow, Organiser
-from runs.models import AttendanceMarker, Participation, Run
+from runs import routes
+from runs.models import AttendanceMarker, Participation, Route, Run
 from runs.reminders import schedule_reminder
 
 DEMO_PASSWORD = "run-together-demo"
@@ -39,6 +42,21 @@ DEMO_RUNS = [
     (9, 19, 0, "Track intervals", "Stadium Kodeljevo", "10", (240, 300), 25, ""),
 ]
 SERIES_RUNS = 4  # the weekly "Tuesday river loop"
+# Each meeting point's own spot in Ljubljana (latitude, longitude), so "near me" has
+# something to sort.
+DEMO_PLACES = {
+    "Prešeren Square, by the statue": ("46.05140", "14.50610"),
+    "Tivoli park, main entrance": ("46.05400", "14.49600"),  # where the route below starts
+    "Kongresni trg": ("46.05000", "14.50370"),
+    "Ljubljanica at Špica": ("46.04200", "14.51100"),
+    "Tacen, bus stop": ("46.11800", "14.45700"),
+    "Stadium Kodeljevo": ("46.04800", "14.53500"),
+    "Cobblers' Bridge": ("46.04830", "14.50550"),
+}
+# A route, read from its GPX file as an organiser's upload is: from Tivoli to the foot of
+# Rožnik, four climbs to the top and back down, and back (8.0 km).
+ROUTE_RUN = "Rožnik hill repeats"
+ROUTE_FILE = Path(__file__).resolve().parents[2] / "demo" / "roznik-hill-repeats.gpx"
 # (name, place, description, the demo runs that are the club's); the demo organiser runs
 # both, Maja co-organises the second, and the demo runner follows the first.
 DEMO_CLUBS = [
@@ -59,11 +77,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.HTTPS:
             raise CommandError("Refusing to load demo data with HTTPS=true (production).")
+        # Read before the transaction, as the run form reads an upload.
+        track = routes.read(SimpleUploadedFile(ROUTE_FILE.name, ROUTE_FILE.read_bytes(),
+                                               "application/gpx+xml"))
         with transaction.atomic():
             created = self.create_accounts()
             self.create_clubs()
             runs = self.create_runs()
             self.create_past_run()
+            self.attach_route(track)
         self.stdout.write(
             f"Demo data: {created} account(s) created, {runs} upcoming run(s) created. Log in "
             f"as {DEMO_ACCOUNTS[0][0]} or {DEMO_ACCOUNTS[1][0]} with the password "
@@ -104,6 +126,16 @@ class Command(BaseCommand):
                 return Club.objects.get(name=name)
         return None
 
+    def spot_of(self, place):
+        latitude, longitude = DEMO_PLACES[place]
+        return {"latitude": Decimal(latitude), "longitude": Decimal(longitude)}
+
+    def attach_route(self, track):
+        """The hill repeats' route (``track``) on each upcoming date of it without one."""
+        runs = Run.objects.filter(organiser__email=DEMO_ACCOUNTS[1][0], title=ROUTE_RUN,
+                                  route__isnull=True).upcoming()
+        Route.attach(track, list(runs))
+
     def create_runs(self):
         """About ten upcoming runs, unless the demo organiser already has some: dates are
         relative to today, so a later `make run` tops them up once they are past."""
@@ -122,7 +154,7 @@ class Command(BaseCommand):
                 organiser=organiser, club=self.club_of(title), title=title, meeting_point=place,
                 starts_at=at(days, hour, minute), distance_km=Decimal(km),
                 pace_min=pace[0], pace_max=pace[1], capacity=capacity, description=text,
-                latitude=Decimal("46.05108"), longitude=Decimal("14.50513"),
+                **self.spot_of(place),
             ))
         series = uuid.uuid4()
         next_tuesday = (1 - today.weekday()) % 7 or 7
@@ -130,7 +162,8 @@ class Command(BaseCommand):
             runs.append(Run.objects.create(
                 organiser=organiser, title="Tuesday river loop", series=series,
                 club=self.club_of("Tuesday river loop"),
-                meeting_point="Cobblers' Bridge", starts_at=at(next_tuesday + 7 * week, 18, 0),
+                meeting_point="Cobblers' Bridge", **self.spot_of("Cobblers' Bridge"),
+                starts_at=at(next_tuesday + 7 * week, 18, 0),
                 distance_km=Decimal("7.5"), pace_min=330, pace_max=375, capacity=30,
                 description="Our weekly social run along the Ljubljanica. All welcome.",
             ))
@@ -160,6 +193,7 @@ class Command(BaseCommand):
         yesterday = timezone.localdate() - timedelta(days=1)
         run = Run.objects.create(
             organiser=organiser, title="Evening river loop", meeting_point="Cobblers' Bridge",
+            **self.spot_of("Cobblers' Bridge"),
             starts_at=timezone.make_aware(datetime.combine(yesterday, time(18, 0))),
             distance_km=Decimal("10"), pace_min=330, pace_max=375, capacity=30,
             description="Ten easy kilometres along the Ljubljanica.",
