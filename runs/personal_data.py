@@ -188,7 +188,9 @@ SECTIONS = [
                 _("A run's route, from the GPX file you chose: drawn on the run's page and "
                   "downloaded by runners. Only its line is kept, redrawn with a point every "
                   "10 m: the times, the pace, names, heart rate and everything else in the "
-                  "file are dropped when it is read."),
+                  "file are dropped when it is read. When the form comes back with mistakes, "
+                  "that line waits up to an hour in our cache, bound to your account, so you "
+                  "need not choose the file again."),
                 ROUTE_KEPT,
             ),
             PersonalField(
