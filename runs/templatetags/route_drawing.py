@@ -107,9 +107,9 @@ def map_svg(drawing, distance_m):
     north_x = MAP_WIDTH - PAD - 6
     body.append(f'<path class="route-north" d="M{north_x} {bar_y - 20} l6 16 h-12 z" '
                 f'fill="currentColor"/>')
+    north = pgettext("compass point", "N")  # outside the f-string, where makemessages finds it
     body.append(f'<text class="route-label" x="{north_x - 12}" y="{bar_y}" font-size="13" '
-                f'text-anchor="end" fill="currentColor">'
-                f'{escape(pgettext("compass point", "N"))}</text>')
+                f'text-anchor="end" fill="currentColor">{escape(north)}</text>')
     if is_loop(drawing):
         title = _("The route drawn north up: a loop of %(distance)s that starts and "
                   "finishes at the same place (a dot in a square).")
