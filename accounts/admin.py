@@ -1,27 +1,18 @@
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
-from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from joinrun import personal_data
 from joinrun.admin_input import FilterInputMixin
 
-from . import views
+from . import second_factor, views
 from .models import User
 
 # Staff log in on the site's own login page, with its attempt limits.
 admin.site.login = views.admin_login
-
-
-# Django's own, with the same answers to odd filters and ids as every other list.
-admin.site.unregister(Group)
-
-
-@admin.register(Group)
-class GroupAdmin(FilterInputMixin, DjangoGroupAdmin):
-    pass
+# ... and every staff page needs a second factor given in this session.
+admin.site.has_permission = second_factor.admin_has_permission
 
 
 class UserCreationForm(AdminUserCreationForm):

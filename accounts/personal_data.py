@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from joinrun.personal_data import PersonalField, Section, iso
 
-from . import devices
+from . import devices, second_factor_data
 from .models import Session, User
 
 UNTIL_DELETED = _("Until you delete your account.")
@@ -202,4 +202,5 @@ SECTIONS = [
         export_for=export_staff_actions,
         erase_for=erase_staff_actions,
     ),
+    second_factor_data.SECTION,
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import confirm_views, session_views, unsubscribe, views
+from . import confirm_views, second_factor_views, session_views, unsubscribe, views
 
 app_name = "accounts"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("confirm/resend/", confirm_views.resend_confirmation, name="resend_confirmation"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("two-factor/", second_factor_views.verify, name="two_factor"),
+    path("two-factor/setup/", second_factor_views.setup, name="two_factor_setup"),
+    path("two-factor/recovery-codes/", second_factor_views.recovery_codes,
+         name="two_factor_recovery_codes"),
+    path("two-factor/off/", second_factor_views.turn_off, name="two_factor_off"),
     path("password-reset/", views.password_reset, name="password_reset"),
     path("password-reset/sent/", views.password_reset_sent, name="password_reset_sent"),
     path("password-reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),

@@ -24,7 +24,15 @@ from django.views.decorators.http import require_POST
 from joinrun import personal_data
 from joinrun.views import next_url, render_form, too_many
 
-from . import emails, sessions, tasks, throttle, tokens, unproven_connections
+from . import (
+    emails,
+    second_factor,
+    sessions,
+    tasks,
+    throttle,
+    tokens,
+    unproven_connections,
+)
 from .confirm_views import LINKS_PAUSED
 from .forms import (
     DeleteAccountForm,
@@ -146,7 +154,9 @@ def login_view(request):
                 request.session.set_expiry(REMEMBER_ME_SECONDS)
             # Otherwise SESSION_EXPIRE_AT_BROWSER_CLOSE ends it with the browser.
             throttle.record_successful_login(request, email)
-            return _go_on(request)
+            # A second factor, or staff's first setup of one, comes before anything else.
+            return second_factor.after_password(request, form.user, back_to) or _go_on(
+                request)
         if form.has_error("__all__", "invalid_login"):
             throttle.record_failed_login(request, email)
     return render_form(request, "accounts/login.html", form, next=back_to)
@@ -325,6 +335,7 @@ def profile(request):
     context = {f"{name}_form": form for name, form in forms.items()}
     context["confirm_days"] = tokens.CONFIRM_MAX_AGE.days
     context["sessions"] = sessions.listed(request)
+    context["two_factor"] = second_factor.summary(request.user)
     return render(request, "accounts/profile.html", context, status=status)
 
 
@@ -367,7 +378,11 @@ def delete(request):
 def admin_login(request, extra_context=None):
     """Replaces the admin's own login form: staff log in on the site's login page, with
     its attempt limits and "Remember me"."""
-    if request.user.is_authenticated:
-        raise PermissionDenied  # signed in, but not staff
     back_to = next_url(request) or reverse("admin:index")
+    if request.user.is_authenticated:
+        # Staff need a second factor in this session first; anyone else may not enter.
+        to_second_step = second_factor.unverified_staff_redirect(request, back_to)
+        if to_second_step:
+            return to_second_step
+        raise PermissionDenied  # signed in, but not staff
     return redirect_to_login(back_to, login_url=reverse("accounts:login"))

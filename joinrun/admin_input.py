@@ -6,10 +6,13 @@ year does not exist) raises OverflowError, and PostgreSQL refuses a NUL characte
 string with a ValueError. Both come from the query string, so they are the client's
 mistake: staff see what was wrong and the list stays one click away.
 
-The same goes for a search longer than SQLite's LIKE can take, rows picked for an action
-by ids that are not ids, and ids past 64 bits in a form's many-to-many choices (Django
-answers those with no row for ``pk=``, not for ``pk__in=``).
+The same goes for a search longer than SQLite's LIKE can take, a date filter without its
+time zone, rows picked for an action by ids that are not ids, and ids past 64 bits in a
+form's many-to-many choices (Django answers those with no row for ``pk=``, not for
+``pk__in=``). Every list gets this, also Django's and the packages' own (guard_every_list).
 """
+
+import warnings
 
 from django import forms
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -72,8 +75,14 @@ class FilterInputMixin:
                 for value in request.POST.getlist(ACTION_CHECKBOX_NAME)):
             raise BadFilter(_("The rows chosen for the action are not rows of this list."))
         try:
-            # Builds the filters and runs the query: where both errors are raised.
-            return super().get_changelist_instance(request)
+            # Builds the filters and runs the query: where these errors are raised. The
+            # workers are single-threaded, so the warnings filter changes for this only.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)
+                return super().get_changelist_instance(request)
+        except RuntimeWarning as error:  # "received a naive datetime"
+            raise BadFilter(_("A date filter needs its time zone, as the list's own links "
+                              "give it.")) from error
         # ValueError too: the year after 9999 that a date hierarchy reaches for.
         except (OverflowError, ValueError) as error:
             raise BadFilter(_("A filter holds a date or number out of range.")) from error
@@ -94,3 +103,19 @@ class FilterInputMixin:
                        "title": _("That filter cannot be used"),
                        "subtitle": str(problem), "opts": self.model._meta}
             return TemplateResponse(request, "admin/base_site.html", context, status=400)
+
+
+def guard_every_list(site=None):
+    """Gives every ModelAdmin on ``site`` that lacks it (Django's groups, the task queue's
+    and the second factors' lists) FilterInputMixin, so no list of the admin answers odd
+    input with a 500."""
+    from django.contrib import admin
+
+    site = site or admin.site
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, FilterInputMixin):
+            continue
+        base = type(model_admin)
+        guarded = type(base.__name__, (FilterInputMixin, base), {"__module__": base.__module__})
+        site.unregister(model)
+        site.register(model, guarded)

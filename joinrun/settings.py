@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "joinrun.outbox",
     "django_tasks",
     "django_tasks_db",
+    # Second factors (accounts/second_factor.py): TOTP apps and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +96,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): a second factor was given in this session.
+    "django_otp.middleware.OTPMiddleware",
+    # Whoever has a second factor gives it before any other page (accounts/second_factor.py).
+    "accounts.second_factor.SecondStepMiddleware",
     # A signed-in person's pages in their account's language (visitors: Accept-Language).
     "accounts.middleware.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -166,6 +174,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
+# The name authenticator apps show next to the codes for join run.
+OTP_TOTP_ISSUER = "join run"
 
 # Sessions: database rows that know their user, so erasing an account or changing a
 # password ends every session server-side. "Remember me" sets 30 days; without it the

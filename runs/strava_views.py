@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import second_factor
 from joinrun.text import one_line
 from joinrun.views import next_url
 
@@ -167,7 +168,8 @@ def _sign_in(request, tokens, scope, back_to):
     # login() rotates the session key; the session ends when the browser closes.
     login(request, user)
     messages.success(request, welcome % {"name": user.display_name})
-    return redirect(back_to)
+    # With two-step sign-in on, Strava stands for the password: the code comes next.
+    return second_factor.after_password(request, user, back_to) or redirect(back_to)
 
 
 @require_POST

@@ -1,7 +1,9 @@
 import os
+import time
 
 import pytest
 from django.core.cache import caches
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
@@ -36,6 +38,46 @@ def _deliver_at_once(request):
     task_enqueued.connect(run_now)
     yield
     task_enqueued.disconnect(run_now)
+
+
+def code_for(app):
+    """The code an authenticator app (a TOTPDevice) shows now, by django-otp's own TOTP;
+    the next one when this one was used already (a code is accepted once)."""
+    from django_otp.oath import TOTP
+
+    app.refresh_from_db()
+    totp = TOTP(app.bin_key, app.step, app.t0, app.digits, app.drift)
+    if totp.t() <= app.last_t:
+        totp.time = time.time() + (app.last_t + 1 - totp.t()) * app.step
+    return f"{totp.token():0{app.digits}d}"
+
+
+def pass_second_step(client, user):
+    """``client``'s session as after the second step: verified by the account's
+    authenticator app (one is made for it when it has none)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    app = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    app = app or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = app.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _staff_sign_in_in_full(monkeypatch):
+    """``force_login`` stands for a whole sign-in, which for staff includes the second
+    step the staff pages need. tests/accounts/test_second_factor.py signs in step by
+    step, through the pages."""
+    force_login = Client.force_login
+
+    def with_second_step(self, user, backend=None):
+        force_login(self, user, backend)
+        if user.is_staff:
+            pass_second_step(self, user)
+
+    monkeypatch.setattr(Client, "force_login", with_second_step)
 
 
 def make_user(email, display_name, password=PASSWORD, **extra):

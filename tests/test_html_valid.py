@@ -27,8 +27,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import tokens
+from accounts import second_factor, tokens
 from accounts import unsubscribe as account_unsubscribe
 from clubs import services as club_services
 from clubs import unsubscribe as club_unsubscribe
@@ -37,7 +38,7 @@ from privacy.models import DataRequest, Kind
 from runs import routes, series
 from runs.models import Participation, Route
 from tests.clubs.conftest import make_club
-from tests.conftest import PASSWORD, connect_strava, make_user
+from tests.conftest import PASSWORD, code_for, connect_strava, make_user
 from tests.runs.conftest import make_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -441,12 +442,37 @@ def nu_errors(folder, labels):
     return errors
 
 
+def two_step_pages(pages):
+    """Two-step sign-in: setting it up, the recovery codes, the code after the password."""
+    tina = make_user("tina@example.com", "Tina")
+    tina_client = signed_in(tina)
+    setup = "/accounts/two-factor/setup/"
+    pages.check(tina_client, setup, "two-step setup")
+    pages.check(tina_client, setup, "two-step setup with errors", post=True, status=400,
+                data={"code": ""})
+    app = TOTPDevice.objects.get(user=tina)
+    pages.check(tina_client, setup, "recovery codes", post=True, data={"code": code_for(app)})
+    pages.check(tina_client, "/accounts/profile/", "two-step on")
+    for path in ["/accounts/two-factor/recovery-codes/", "/accounts/two-factor/off/"]:
+        pages.check(tina_client, path, "two-step")
+        pages.check(tina_client, path, "two-step with errors", post=True, status=400)
+    # Another browser, between the password and the code.
+    between = signed_in(tina)
+    session = between.session
+    session[second_factor.PENDING] = True
+    session.save()
+    pages.check(between, "/accounts/two-factor/", "the second step")
+    pages.check(between, "/accounts/two-factor/", "the second step with errors", post=True,
+                status=400, data={"code": ""})
+
+
 def test_every_page_is_valid_html(db, tmp_path, fake_strava, monkeypatch):
     site = build_site()
     pages = Pages(tmp_path)
     signed_out_pages(pages, site)
     runner_pages(pages, site, fake_strava, monkeypatch)
     organiser_pages(pages, site, monkeypatch)
+    two_step_pages(pages)
     error_pages(pages, site)
 
     unchecked = unchecked_get_routes(pages, site)

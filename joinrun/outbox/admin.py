@@ -37,17 +37,3 @@ class EmailAdmin(FilterInputMixin, admin.ModelAdmin):
             "%(count)s emails will be tried again now.", count) % {"count": count},
             messages.SUCCESS if count else messages.WARNING)
 
-
-def guard_task_list():
-    """The task queue's own list (django-tasks-db's admin), with the answers to odd
-    filters every other list gives: a NUL in its filters was PostgreSQL's 500. Called from
-    ready(): the package registers its admin after this module is read."""
-    from django_tasks_db.admin import DBTaskResultAdmin
-    from django_tasks_db.models import DBTaskResult
-
-    class TaskResultAdmin(FilterInputMixin, DBTaskResultAdmin):
-        pass
-
-    if admin.site.is_registered(DBTaskResult):
-        admin.site.unregister(DBTaskResult)
-    admin.site.register(DBTaskResult, TaskResultAdmin)

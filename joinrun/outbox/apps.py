@@ -11,9 +11,11 @@ class OutboxConfig(AppConfig):
 
     def ready(self):
         from joinrun import personal_data
+        from joinrun.admin_input import guard_every_list
 
-        from .admin import guard_task_list
         from .personal_data import SECTION
 
         personal_data.register(SECTION)
-        guard_task_list()
+        # Last of the site's apps: every admin list is registered by now (the admin
+        # reads each app's admin module before any other app is ready).
+        guard_every_list()

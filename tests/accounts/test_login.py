@@ -149,6 +149,8 @@ def test_staff_reach_the_admin_through_our_login(client, db):
 
     User.objects.create_superuser("staff@example.com", PASSWORD)
     response = log_in(client, "staff@example.com", next="/admin/")
-    assert response["Location"] == "/admin/"
-    assert client.get("/admin/").status_code == 200
+    # On to the second factor's setup first (tests/accounts/test_second_factor.py), and
+    # from there back to the admin.
+    assert response["Location"] == "/accounts/two-factor/setup/?next=%2Fadmin%2F"
+    assert client.get("/admin/").status_code == 302
     assert response.cookies["sessionid"]["max-age"] == ""  # no "Remember me": browser session

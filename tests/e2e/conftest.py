@@ -28,6 +28,25 @@ def open_menu(page):
         menu.locator("summary").click()
 
 
+def staff_sign_in(page, email):
+    """Staff sign in for the staff pages: at /admin/, with the password and then a code
+    from their authenticator app (one is set up for them when they have none)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+    from tests.conftest import PASSWORD, code_for
+
+    user = User.objects.get(email=email)
+    app = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    app = app or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    page.goto("/admin/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code").fill(code_for(app))
+    page.get_by_role("button", name="Continue").click()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():

@@ -11,6 +11,7 @@ from accounts.models import User
 from privacy import services
 from privacy.models import DataRequest, Kind, Status
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import staff_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -33,10 +34,7 @@ def make_tickets():
 
 
 def sign_in(page):
-    page.goto("/admin/")
-    page.get_by_label("Email").fill("staff@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    staff_sign_in(page, "staff@example.com")
 
 
 def test_the_data_request_list_fits_a_laptop_screen(browser, live_server):

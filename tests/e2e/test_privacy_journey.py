@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from privacy.models import DataRequest
-from tests.conftest import PASSWORD, make_user
-from tests.e2e.conftest import PHONE
+from tests.conftest import make_user
+from tests.e2e.conftest import PHONE, staff_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -58,10 +58,7 @@ def test_erasure_request_from_form_to_completion(browser, live_server, settings,
     staff_context = browser.new_context(base_url=live_server.url)
     staff_context.set_default_timeout(10_000)
     admin = staff_context.new_page()
-    admin.goto("/admin/")
-    admin.get_by_label("Email").fill(staff.email)
-    admin.get_by_label("Password").fill(PASSWORD)
-    admin.get_by_role("button", name="Log in").click()
+    staff_sign_in(admin, staff.email)
     admin.get_by_role("link", name="Data requests").first.click()
     first_row = admin.locator("#result_list tbody tr").first
     expect(first_row).to_contain_text(ticket.reference)

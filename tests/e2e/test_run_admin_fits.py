@@ -4,6 +4,7 @@ import pytest
 
 from accounts.models import User
 from tests.conftest import PASSWORD, make_user
+from tests.e2e.conftest import staff_sign_in
 from tests.runs.conftest import make_run
 
 pytestmark = pytest.mark.browser
@@ -27,10 +28,7 @@ def test_the_run_list_fits_a_1280_px_screen(laptop_page):
              meeting_point="Cobblers' Bridge, by the steps on the castle side", capacity=30)
     make_run(organiser, title="Hills", days=5, pace_min=None, pace_max=None)
     make_run(organiser, title="Track", days=9, capacity=12).cancel(reason="Storm")
-    page.goto("/admin/")
-    page.get_by_label("Email").fill("staff@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    staff_sign_in(page, "staff@example.com")
     page.goto("/admin/runs/run/")
     assert page.locator("#result_list tbody tr").count() == 3
     widths = page.evaluate("""() => {

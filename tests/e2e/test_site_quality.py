@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.conftest import PASSWORD, make_user
+from tests.e2e.conftest import staff_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -61,10 +62,7 @@ def test_staff_use_the_admin_under_the_content_security_policy(page):
     User.objects.create_superuser("staff@example.com", PASSWORD)
     make_user("searched@example.com", "Searched Runner")
     problems = collect_problems(page)
-    page.goto("/admin/")
-    page.get_by_label("Email").fill("staff@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    staff_sign_in(page, "staff@example.com")
     page.get_by_role("link", name="Users").first.click()
     page.locator("#searchbar").fill("searched@")
     page.locator("#searchbar").press("Enter")

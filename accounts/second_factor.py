@@ -1,0 +1,191 @@
+"""Second factors: an authenticator app (TOTP) and one-time recovery codes, by django-otp.
+
+Staff need one for every staff page; a runner may turn one on. After the password, an
+account with a factor is signed in but its session waits for the second step: the
+middleware sends it to the code page until ``django_otp.login`` marks the session
+verified. A passkey can later count the same way: any confirmed django-otp device (or a
+session verified by one) is a second factor here.
+"""
+
+from base64 import b32encode
+from urllib.parse import urlencode
+
+import segno
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+RECOVERY_CODE_COUNT = 10
+DEVICE_NAME = "Authenticator app"
+# Set at login for an account with a second factor; gone once a code was given.
+PENDING = "second_step_pending"
+
+
+def has_second_factor(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def is_verified(request):
+    check = getattr(request.user, "is_verified", None)
+    return bool(check and check())
+
+
+def _with_next(url_name, back_to):
+    url = reverse(url_name)
+    return f"{url}?{urlencode({'next': back_to})}" if back_to else url
+
+
+def after_password(request, user, back_to):
+    """Where a login goes once the password was right: the code page for an account with
+    a second factor, the setup page for staff without one, else None (as before)."""
+    if has_second_factor(user):
+        request.session[PENDING] = True
+        return redirect(_with_next("accounts:two_factor", back_to))
+    if user.is_staff:
+        return redirect(_with_next("accounts:two_factor_setup", back_to))
+    return None
+
+
+def unverified_staff_redirect(request, back_to):
+    """For the admin's login: a member of staff signed in without the second step."""
+    if not request.user.is_staff or is_verified(request):
+        return None
+    if has_second_factor(request.user):
+        return redirect(_with_next("accounts:two_factor", back_to))
+    return redirect(_with_next("accounts:two_factor_setup", back_to))
+
+
+def admin_has_permission(request):
+    """The admin's own check, and a second factor given in this session."""
+    user = request.user
+    return user.is_active and user.is_staff and is_verified(request)
+
+
+def mark_verified(request, device):
+    request.session.pop(PENDING, None)
+    # A new key for the session that now counts as verified.
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
+class SecondStepMiddleware:
+    """A session waiting for its second step reaches only the code page and logging out.
+
+    After OTPMiddleware. Only sessions that a login marked are affected, so a signed-out
+    visitor (and the page cache, which serves only cookie-less requests) is not."""
+
+    ALLOWED = ("accounts:two_factor", "accounts:logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.get(PENDING):
+            if not request.user.is_authenticated or is_verified(request):
+                session.pop(PENDING, None)
+            elif request.path not in {reverse(name) for name in self.ALLOWED}:
+                back_to = request.get_full_path() if request.method == "GET" else ""
+                return redirect(_with_next("accounts:two_factor", back_to))
+        return self.get_response(request)
+
+
+# Setting up
+
+
+def unconfirmed_device(user):
+    """The app being set up: made when setup is first shown and kept unconfirmed, so the
+    key stays the same while the person scans it, until a code confirms it."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+
+
+def key_text(device):
+    """The key as authenticator apps take it when typed: base32 in groups of four."""
+    key = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i:i + 4] for i in range(0, len(key), 4))
+
+
+def qr_svg(device):
+    return segno.make(device.config_url, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", svgclass="qr-code",
+        title=gettext("QR code with the key for your authenticator app"))
+
+
+def confirm_setup(request, device, code):
+    """True when ``code`` confirms the app being set up: then it is the account's second
+    factor (any older one is replaced) and this session is verified."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        if not device.verify_token(code):
+            return False
+        TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.created_at = timezone.now()  # "set up since" counts from here
+        device.save()
+    mark_verified(request, device)
+    return True
+
+
+def new_recovery_codes(user):
+    """Ten new one-time codes; older ones stop working. Returned once, to be shown once."""
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    return codes
+
+
+def summary(user):
+    """For My account: since when the app is set up (None: off), recovery codes left."""
+    app = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return {"since": app and app.created_at,
+            "codes_left": recovery_codes_left(user) if app else 0}
+
+
+def recovery_codes_left(user):
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def turn_off(user):
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+
+
+# Checking a code
+
+
+class Throttled(Exception):
+    """Too many wrong codes: django-otp's own wait before the next try."""
+
+
+def _normalise(code):
+    return "".join(code.split()).lower()
+
+
+def check_code(user, code):
+    """The device that accepts ``code`` (an app's code or an unused recovery code), else
+    None; raises Throttled while django-otp makes the device wait after wrong codes."""
+    code = _normalise(code)
+    app_code = code.isdigit()
+    model = TOTPDevice if app_code else StaticDevice
+    with transaction.atomic():
+        devices = model.objects.select_for_update().filter(user=user, confirmed=True)
+        waiting = False
+        for device in devices:
+            allowed, _details = device.verify_is_allowed()
+            if not allowed:
+                waiting = True
+                continue
+            if device.verify_token(code):
+                return device
+    if waiting:
+        raise Throttled
+    return None

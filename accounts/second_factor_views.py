@@ -1,0 +1,196 @@
+"""The pages of two-step sign-in: give a code, set up an app, turn it off, new recovery codes."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from joinrun.views import next_url, render_form, too_many
+
+from . import second_factor, throttle
+
+CODES_PAUSED = _("Wrong codes were entered too often, so this step is paused.")
+WRONG_CODE = _("That code is not right. Check the app's current code and try again.")
+NEITHER = _("That is neither a current code nor your password.")
+WAIT = _("Too many wrong codes: wait a few seconds, then try again.")
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"), max_length=32,
+        help_text=_("The 6 digits your authenticator app shows now, or one of your "
+                    "recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
+class SetupForm(CodeForm):
+    code = forms.CharField(
+        label=_("Code"), max_length=32,
+        help_text=_("The 6 digits the app shows for join run, to check it is set up."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class TurnOffForm(forms.Form):
+    confirmation = forms.CharField(
+        label=_("Code or password"), max_length=128, strip=False,
+        help_text=_("A code from your authenticator app, a recovery code, or your password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+def _go_on(request, default="runs:home"):
+    return HttpResponseRedirect(next_url(request) or resolve_url(default))
+
+
+def _paused(request):
+    until = throttle.password_check_blocked_until(request.user)
+    if until:
+        return too_many(request, "accounts/too_many.html", until, message=CODES_PAUSED)
+    return None
+
+
+def _checked(request, form, field="code"):
+    """The device that accepts the form's code, else None with the error on the form."""
+    try:
+        device = second_factor.check_code(request.user, form.cleaned_data[field])
+    except second_factor.Throttled:
+        form.add_error(field, WAIT)
+        return None
+    if device is None:
+        throttle.record_failed_password_check(request.user)
+        form.add_error(field, WRONG_CODE)
+    return device
+
+
+@sensitive_post_parameters("code")
+@login_required
+@never_cache
+def verify(request):
+    """The second step after the password, and before the staff pages."""
+    if second_factor.is_verified(request):
+        return _go_on(request)
+    if not second_factor.has_second_factor(request.user):
+        request.session.pop(second_factor.PENDING, None)
+        if request.user.is_staff:
+            return redirect("accounts:two_factor_setup")
+        return _go_on(request)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        paused = _paused(request)
+        if paused:
+            return paused
+        if form.is_valid():
+            device = _checked(request, form)
+            if device is not None:
+                second_factor.mark_verified(request, device)
+                if isinstance(device, StaticDevice):
+                    _say_codes_left(request)
+                return _go_on(request)
+    return render_form(request, "accounts/two_factor.html", form, next=next_url(request))
+
+
+def _say_codes_left(request):
+    left = second_factor.recovery_codes_left(request.user)
+    messages.warning(request, ngettext(
+        "You used a recovery code: %(left)d is left. Make new ones on My account.",
+        "You used a recovery code: %(left)d are left. Make new ones on My account.",
+        left) % {"left": left})
+
+
+@sensitive_post_parameters("code")
+@login_required
+@never_cache
+def setup(request):
+    """Shows the key (as a QR code and as text), confirms it with a code, then shows the
+    recovery codes once. GET only makes the unconfirmed key; nothing counts until a code
+    confirms it."""
+    user = request.user
+    if second_factor.has_second_factor(user):
+        if second_factor.is_verified(request):
+            messages.info(request, _("Two-step sign-in is already on."))
+            return redirect("accounts:profile")
+        return redirect("accounts:two_factor")
+    form = SetupForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+        if device is None:  # set up meanwhile in another tab, or turned off
+            return redirect("accounts:two_factor_setup")
+        paused = _paused(request)
+        if paused:
+            return paused
+        if form.is_valid():
+            if second_factor.confirm_setup(request, device, form.cleaned_data["code"]):
+                return _show_codes(request, second_factor.new_recovery_codes(user))
+            throttle.record_failed_password_check(user)
+            form.add_error("code", WRONG_CODE)
+    else:
+        device = second_factor.unconfirmed_device(user)
+    return render_form(request, "accounts/two_factor_setup.html", form,
+                       qr_svg=second_factor.qr_svg(device), key=second_factor.key_text(device),
+                       next=next_url(request))
+
+
+def _show_codes(request, codes):
+    # Shown in the answer to the POST only: never stored anywhere for a later page.
+    return render(request, "accounts/two_factor_codes.html", {
+        "codes": codes, "next": next_url(request) or resolve_url("accounts:profile")})
+
+
+@sensitive_post_parameters("code")
+@login_required
+@never_cache
+def recovery_codes(request):
+    """New recovery codes, for a current code; the old ones stop working."""
+    if not second_factor.has_second_factor(request.user):
+        return redirect("accounts:profile")
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        paused = _paused(request)
+        if paused:
+            return paused
+        if form.is_valid() and _checked(request, form) is not None:
+            return _show_codes(request, second_factor.new_recovery_codes(request.user))
+    return render_form(request, "accounts/two_factor_new_codes.html", form)
+
+
+@sensitive_post_parameters("confirmation")
+@login_required
+@never_cache
+def turn_off(request):
+    """Turns two-step sign-in off, for a current code or the password."""
+    if not second_factor.has_second_factor(request.user):
+        return redirect("accounts:profile")
+    form = TurnOffForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        paused = _paused(request)
+        if paused:
+            return paused
+        if form.is_valid() and _confirmed(request, form):
+            second_factor.turn_off(request.user)
+            messages.success(request, _("Two-step sign-in is off."))
+            return redirect("accounts:profile")
+    return render_form(request, "accounts/two_factor_off.html", form)
+
+
+def _confirmed(request, form):
+    given = form.cleaned_data["confirmation"]
+    if request.user.has_usable_password() and request.user.check_password(given):
+        return True
+    try:
+        if len(given) <= 32 and second_factor.check_code(request.user, given):
+            return True
+    except second_factor.Throttled:
+        form.add_error("confirmation", WAIT)
+        return False
+    throttle.record_failed_password_check(request.user)
+    form.add_error("confirmation", NEITHER)
+    return False

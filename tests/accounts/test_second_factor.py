@@ -1,0 +1,303 @@
+"""Two-step sign-in: staff need it for the staff pages, a runner may turn it on.
+
+Everyone here signs in through the pages (never force_login, which stands for a whole
+sign-in), and the codes come from django-otp's own TOTP, as an authenticator app's would."""
+
+import re
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Session, User
+from joinrun import personal_data
+from tests.conftest import PASSWORD, code_for, make_user
+from tests.runs.test_strava_connect import connect_through_strava
+
+LOGIN = "/accounts/login/"
+SETUP = "/accounts/two-factor/setup/"
+SECOND_STEP = "/accounts/two-factor/"
+
+
+def log_in(client, email, next_page="/admin/"):
+    return client.post(LOGIN, {"email": email, "password": PASSWORD, "next": next_page})
+
+
+def set_up(client):
+    """Goes through setup as the signed-in account; returns its app and recovery codes."""
+    page = client.get(SETUP).content.decode()
+    assert "<svg" in page
+    key = re.search(r'id="totp-key">([A-Z2-7 ]+)<', page)[1]
+    app = TOTPDevice.objects.get(confirmed=False)
+    assert key.replace(" ", "") == app.config_url.split("secret=")[1].split("&")[0]
+    response = client.post(SETUP, {"code": code_for(app), "next": "/admin/"})
+    assert response.status_code == 200
+    codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    return app, codes
+
+
+@pytest.fixture
+def staff(db):
+    return User.objects.create_superuser("staff@example.com", PASSWORD, display_name="Sara")
+
+
+@pytest.fixture
+def staff_with_app(staff):
+    client = Client()
+    log_in(client, staff.email)
+    app, codes = set_up(client)
+    return app, codes
+
+
+def test_staff_without_a_second_factor_are_sent_to_set_one_up(client, staff):
+    response = log_in(client, staff.email)
+    assert response["Location"] == f"{SETUP}?next=%2Fadmin%2F"
+    # Not one staff page opens meanwhile: the admin sends them to setup, not to a 403.
+    for path in ("/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{staff.pk}/change/"):
+        response = client.get(path, follow=True)
+        assert response.redirect_chain[-1][0].startswith(SETUP), path
+        assert response.status_code == 200
+
+
+def test_staff_set_up_an_app_then_open_the_admin(client, staff):
+    log_in(client, staff.email)
+    page = client.get(f"{SETUP}?next=/admin/").content.decode()
+    assert "Scan this QR code" in page
+    assert re.search(r'id="totp-key">([A-Z2-7]{4} ){7}[A-Z2-7]{4}<', page)  # 32 in fours
+    assert "data:" not in page  # the QR code is inline SVG, allowed by the CSP
+
+    app, codes = set_up(client)
+
+    assert len(codes) == len(set(codes)) == 10
+    assert TOTPDevice.objects.get(user=staff).confirmed
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/accounts/user/").status_code == 200
+
+
+def test_no_staff_page_shows_someones_key_or_recovery_codes(staff_with_app, staff):
+    client = Client()
+    log_in(client, staff.email)
+    client.post(SECOND_STEP, {"code": code_for(staff_with_app[0])})
+    assert client.get("/admin/").status_code == 200
+    for path in ("/admin/otp_totp/totpdevice/", "/admin/otp_static/staticdevice/"):
+        assert client.get(path).status_code == 404
+
+
+def test_showing_setup_changes_nothing_that_counts(client, staff):
+    log_in(client, staff.email)
+    first = client.get(SETUP).content.decode()
+    again = client.get(SETUP).content.decode()
+    key = re.compile(r'id="totp-key">([A-Z2-7 ]+)<')
+    assert key.search(first)[1] == key.search(again)[1]  # scanning, then reloading
+    assert TOTPDevice.objects.filter(user=staff, confirmed=False).count() == 1
+    assert not TOTPDevice.objects.filter(confirmed=True).exists()
+    assert not StaticDevice.objects.exists()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_new_session_needs_the_code_again(staff_with_app, staff):
+    app, _codes = staff_with_app
+    client = Client()
+    response = log_in(client, staff.email)
+    assert response["Location"] == f"{SECOND_STEP}?next=%2Fadmin%2F"
+    # Signed in, but nothing opens before the code: the admin and the site's own pages.
+    assert client.get("/admin/")["Location"].startswith(SECOND_STEP)
+    assert client.get("/accounts/profile/")["Location"].startswith(SECOND_STEP)
+
+    response = client.post(SECOND_STEP, {"code": code_for(app), "next": "/admin/"})
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_wrong_code_is_refused_with_a_message(staff_with_app, staff):
+    app, _codes = staff_with_app
+    client = Client()
+    log_in(client, staff.email)
+    wrong = f"{(int(code_for(app)) + 1) % 10**6:06d}"
+    response = client.post(SECOND_STEP, {"code": wrong})
+    assert response.status_code == 400
+    assert "That code is not right" in response.content.decode()
+    for nonsense in ("", "x" * 500, "12 34", "\x00"):
+        assert client.post(SECOND_STEP, {"code": nonsense}).status_code == 400
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_recovery_code_works_once(staff_with_app, staff):
+    _app, codes = staff_with_app
+    first = Client()
+    log_in(first, staff.email)
+    response = first.post(SECOND_STEP, {"code": codes[0].upper()}, follow=True)
+    assert first.get("/admin/").status_code == 200
+    assert "9 are left" in response.content.decode()
+
+    second = Client()
+    log_in(second, staff.email)
+    response = second.post(SECOND_STEP, {"code": codes[0]})
+    assert response.status_code == 400
+    assert second.get("/admin/").status_code == 302
+
+
+def test_after_a_wrong_code_even_the_right_one_waits(staff_with_app, staff):
+    app, _codes = staff_with_app
+    client = Client()
+    log_in(client, staff.email)
+    client.post(SECOND_STEP, {"code": "000000" if code_for(app) != "000000" else "111111"})
+    response = client.post(SECOND_STEP, {"code": code_for(app)})
+    assert response.status_code == 400
+    assert "wait a few seconds" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_many_wrong_codes_pause_the_second_step(staff_with_app, staff, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's own wait off: the site's limit
+    settings.LOGIN_RATE_LIMIT = 3
+    app, _codes = staff_with_app
+    client = Client()
+    log_in(client, staff.email)
+    wrong = f"{(int(code_for(app)) + 5) % 10**6:06d}"
+    for _ in range(3):
+        assert client.post(SECOND_STEP, {"code": wrong}).status_code == 400
+    response = client.post(SECOND_STEP, {"code": code_for(app)})
+    assert response.status_code == 429
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_runner_without_an_app_logs_in_as_before(client, runner):
+    response = log_in(client, runner.email, next_page="/runs/mine/")
+    assert response["Location"] == "/runs/mine/"
+    assert client.get("/runs/mine/").status_code == 200
+    assert client.get("/admin/").status_code == 302  # still no staff pages
+    assert client.get("/admin/login/").status_code == 403
+
+
+def test_a_runner_turns_it_on_on_my_account_and_is_then_asked(client, runner):
+    log_in(client, runner.email)
+    page = client.get("/accounts/profile/").content.decode()
+    assert "Two-step sign-in" in page and f'href="{SETUP}"' in page
+    app, codes = set_up(client)
+    page = client.get("/accounts/profile/").content.decode()
+    assert "On since" in page and "10 recovery codes left" in page
+
+    other = Client()
+    assert log_in(other, runner.email, next_page="/runs/mine/")["Location"] == (
+        f"{SECOND_STEP}?next=%2Fruns%2Fmine%2F")
+    assert other.get("/runs/mine/").status_code == 302
+    response = other.post(SECOND_STEP, {"code": code_for(app), "next": "/runs/mine/"})
+    assert response["Location"] == "/runs/mine/"
+    assert other.get("/runs/mine/").status_code == 200
+
+
+def test_signing_in_with_strava_also_asks_for_the_code(client, fake_strava, db):
+    athlete_id = fake_strava.add_athlete("Maja", "Novak")
+    connect_through_strava(client, "/runs/")
+    maja = User.objects.get(strava__athlete_id=athlete_id)
+    app, _codes = set_up(client)
+
+    other = Client()
+    response = connect_through_strava(other, "/runs/mine/")
+    assert response["Location"] == f"{SECOND_STEP}?next=%2Fruns%2Fmine%2F"
+    assert other.get("/runs/mine/").status_code == 302
+    other.post(SECOND_STEP, {"code": code_for(app)})
+    assert other.get("/runs/mine/").status_code == 200
+    assert Session.objects.filter(user=maja).count() == 2
+
+
+def test_turning_it_off_needs_a_code_or_the_password(client, runner):
+    log_in(client, runner.email)
+    set_up(client)
+    response = client.post("/accounts/two-factor/off/", {"confirmation": "not my password"})
+    assert response.status_code == 400
+    assert "neither a current code nor your password" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=runner).exists()
+
+    response = client.post("/accounts/two-factor/off/", {"confirmation": PASSWORD})
+    assert response["Location"] == "/accounts/profile/"
+    assert not TOTPDevice.objects.filter(user=runner).exists()
+    assert not StaticToken.objects.exists()
+    assert log_in(Client(), runner.email, next_page="/runs/")["Location"] == "/runs/"
+
+
+def test_new_recovery_codes_need_a_code_and_replace_the_old_ones(client, runner, settings):
+    # No wait after the wrong codes below (django-otp's, per device).
+    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    log_in(client, runner.email)
+    app, old_codes = set_up(client)
+    url = "/accounts/two-factor/recovery-codes/"
+    assert client.post(url, {"code": "123"}).status_code == 400
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"code": code_for(app)})
+    new_codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+
+    other = Client()
+    log_in(other, runner.email)
+    assert other.post(SECOND_STEP, {"code": old_codes[0]}).status_code == 400
+    other = Client()
+    log_in(other, runner.email)
+    assert other.post(SECOND_STEP, {"code": new_codes[0]}).status_code == 302
+
+
+def test_logging_out_works_before_the_second_step(staff_with_app, staff):
+    client = Client()
+    log_in(client, staff.email)
+    assert client.post("/accounts/logout/").status_code == 200
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+
+def test_a_superuser_resets_someones_second_factor(staff_with_app, staff):
+    boss = User.objects.create_superuser("boss@example.com", PASSWORD, display_name="Boss")
+    signed_in = Client()
+    log_in(signed_in, staff.email)
+    assert Session.objects.filter(user=staff).exists()
+
+    call_command("reset_second_factor", "Staff@example.com", by="boss@example.com")
+
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert not StaticDevice.objects.filter(user=staff).exists()
+    assert not Session.objects.filter(user=staff).exists()
+    entry = LogEntry.objects.get(object_id=str(staff.pk))
+    assert entry.user == boss
+    assert entry.get_change_message() == "Second factor reset by manage.py reset_second_factor"
+    # The next sign-in starts setup again.
+    assert log_in(Client(), staff.email)["Location"].startswith(SETUP)
+
+
+def test_the_reset_needs_a_superuser_to_name(staff_with_app, staff):
+    helper = make_user("helper@example.com", "Helper", is_staff=True)
+    with pytest.raises(CommandError):
+        call_command("reset_second_factor", staff.email)
+    with pytest.raises(CommandError, match="superuser"):
+        call_command("reset_second_factor", staff.email, by=helper.email)
+    with pytest.raises(CommandError, match="No account"):
+        call_command("reset_second_factor", "nobody@example.com", by=staff.email)
+    assert TOTPDevice.objects.filter(user=staff, confirmed=True).exists()
+    assert not LogEntry.objects.exists()
+
+
+def test_the_export_says_an_app_is_set_up_and_never_holds_its_key(client, runner):
+    log_in(client, runner.email)
+    app, codes = set_up(client)
+    response = client.get("/accounts/export/")
+    body = response.content.decode()
+    section = response.json()["second_factor"]
+    assert section["authenticator_apps"][0]["summary"].startswith(
+        "An authenticator app is set up since")
+    assert section["recovery_codes"][0]["codes_left"] == 10
+    assert app.key not in body and app.config_url.split("secret=")[1][:16] not in body
+    assert not any(code in body for code in codes)
+
+
+def test_erasing_the_account_erases_its_second_factor(client, runner):
+    log_in(client, runner.email)
+    set_up(client)
+    personal_data.erase_for(User.objects.get(pk=runner.pk))
+    assert not TOTPDevice.objects.exists()
+    assert not StaticDevice.objects.exists() and not StaticToken.objects.exists()
+
+
+def test_the_policy_names_what_two_step_sign_in_keeps(client, db):
+    page = client.get("/privacy/").content.decode()
+    assert "Your authenticator app" in page and "Unused recovery codes" in page
