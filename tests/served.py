@@ -84,12 +84,17 @@ def gunicorn(env, log_path):
             wait_until_healthy(base, server, log_path)
             yield base
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
+
+
+def stop(server):
+    """Ends a server process: politely, then for sure."""
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def wait_until_healthy(base, server, log_path, timeout=30):

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a file, the project root is not on the path
     sys.path.insert(0, str(ROOT))
 
+from tests.served import stop  # noqa: E402 (the path above first)
+
 WRK = "/usr/bin/wrk"
 
 
@@ -47,12 +49,7 @@ def serve(env, log_path, *, app=None, check="/healthz"):
                 time.sleep(0.1)
             yield base, server.pid
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
 
 
 def _answers(url):

@@ -28,6 +28,18 @@ def open_menu(page):
         menu.locator("summary").click()
 
 
+def sign_in_by_cookie(context, base_url, user):
+    """Gives a browser ``context`` a session of ``user``'s, as if they had logged in (logging in
+    has its own tests)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": base_url,
+                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+
+
 def staff_sign_in(page, email):
     """Staff sign in for the staff pages: at /admin/, with the password and then a code
     from their authenticator app (one is set up for them when they have none)."""

@@ -7,14 +7,12 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from runs.models import Run
 from tests.clubs.conftest import make_club
 from tests.conftest import make_user
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, sign_in_by_cookie
 from tests.runs.conftest import make_run, make_runners
 
 pytestmark = pytest.mark.browser
@@ -34,10 +32,7 @@ def browser_as(browser, live_server):
         context = browser.new_context(viewport=viewport, base_url=live_server.url)
         context.set_default_timeout(10_000)
         if user is not None:
-            client = Client()
-            client.force_login(user)
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
-                                  "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+            sign_in_by_cookie(context, live_server.url, user)
         contexts.append(context)
         return context.new_page()
 

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import gpxpy
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from runs.models import Route, Run
 from tests.conftest import make_user
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, sign_in_by_cookie
 from tests.e2e.test_run_journeys import in_three_days_at_half_past_six
 
 pytestmark = pytest.mark.browser
@@ -30,13 +28,10 @@ def phone_of(browser, live_server):
     contexts = []
 
     def open_for(user):
-        client = Client()
-        client.force_login(user)
         context = browser.new_context(viewport=PHONE, base_url=live_server.url,
                                       accept_downloads=True)
         context.set_default_timeout(10_000)
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
-                              "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+        sign_in_by_cookie(context, live_server.url, user)
         contexts.append(context)
         return context.new_page()
 
