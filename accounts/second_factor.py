@@ -7,6 +7,7 @@ verified. A passkey can later count the same way: any confirmed django-otp devic
 session verified by one) is a second factor here.
 """
 
+import math
 from base64 import b32encode
 from urllib.parse import urlencode
 
@@ -15,16 +16,28 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .models import Session
+
 RECOVERY_CODE_COUNT = 10
+RECOVERY_CODE_LENGTH = 8  # StaticToken.random_token()'s
 DEVICE_NAME = "Authenticator app"
-# Set at login for an account with a second factor; gone once a code was given.
+# Set at login for an account with a second factor; gone once a code was given. A session
+# from before the factor was set up has no flag: confirm_setup ends every such session.
 PENDING = "second_step_pending"
+# The app this session is setting up (its TOTPDevice's pk): only this session's key can be
+# confirmed, so nobody can plant a key they copied for the owner to scan later.
+SETTING_UP = "second_factor_setup"
+# django-otp doubles the wait after each wrong code in a row (1, 2, 4 … seconds) and only a
+# right code starts again; counting at most 9 caps the wait at 2**8 = 256 s, so someone who
+# only knows the password cannot lock the owner out for hours. Guessing stays bounded by the
+# account's own limit of wrong checks (accounts/throttle.py, 10 in 15 minutes).
+MAX_FAILURES_COUNTED = 9
 
 
 def has_second_factor(user):
@@ -39,6 +52,10 @@ def is_verified(request):
 def _with_next(url_name, back_to):
     url = reverse(url_name)
     return f"{url}?{urlencode({'next': back_to})}" if back_to else url
+
+
+def to_second_step(back_to):
+    return redirect(_with_next("accounts:two_factor", back_to))
 
 
 def after_password(request, user, back_to):
@@ -99,11 +116,23 @@ class SecondStepMiddleware:
 # Setting up
 
 
-def unconfirmed_device(user):
-    """The app being set up: made when setup is first shown and kept unconfirmed, so the
-    key stays the same while the person scans it, until a code confirms it."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+def device_being_set_up(request):
+    """The unconfirmed app this session was shown, else None."""
+    pk = request.session.get(SETTING_UP)
+    if not isinstance(pk, int):
+        return None
+    return TOTPDevice.objects.filter(pk=pk, user=request.user, confirmed=False).first()
+
+
+def start_setup(request):
+    """The app this session sets up: the same key on every reload while the person scans
+    it; a new one (and any other session's unconfirmed key gone) when this session has none."""
+    device = device_being_set_up(request)
+    if device is None:
+        TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
+        request.session[SETTING_UP] = device.pk
+    return device
 
 
 def key_text(device):
@@ -120,7 +149,9 @@ def qr_svg(device):
 
 def confirm_setup(request, device, code):
     """True when ``code`` confirms the app being set up: then it is the account's second
-    factor (any older one is replaced) and this session is verified."""
+    factor (any older one is replaced), this session is verified and every other session
+    of the account ends, as a password change does: a session signed in before had no
+    second step and must not keep going without one."""
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         if not device.verify_token(code):
@@ -129,6 +160,9 @@ def confirm_setup(request, device, code):
         device.confirmed = True
         device.created_at = timezone.now()  # "set up since" counts from here
         device.save()
+        Session.objects.filter(user=device.user).exclude(
+            session_key=request.session.session_key).delete()
+    request.session.pop(SETTING_UP, None)
     mark_verified(request, device)
     return True
 
@@ -155,8 +189,11 @@ def recovery_codes_left(user):
 
 
 def turn_off(user):
-    for device in devices_for_user(user, confirmed=None):
+    """Removes every second factor of ``user``; returns how many there were."""
+    devices = list(devices_for_user(user, confirmed=None))
+    for device in devices:
         device.delete()
+    return len(devices)
 
 
 # Checking a code
@@ -165,27 +202,60 @@ def turn_off(user):
 class Throttled(Exception):
     """Too many wrong codes: django-otp's own wait before the next try."""
 
+    def __init__(self, until):
+        super().__init__(until)
+        self.until = until
+
+    def wait_message(self, now=None):
+        """The true wait, rounded up: "wait 4 seconds", "wait 3 minutes"."""
+        seconds = max(1, math.ceil((self.until - (now or timezone.now())).total_seconds()))
+        if seconds < 60:
+            return ngettext("Too many wrong codes: wait %(count)d second, then try again.",
+                            "Too many wrong codes: wait %(count)d seconds, then try again.",
+                            seconds) % {"count": seconds}
+        minutes = math.ceil(seconds / 60)
+        return ngettext("Too many wrong codes: wait %(count)d minute, then try again.",
+                        "Too many wrong codes: wait %(count)d minutes, then try again.",
+                        minutes) % {"count": minutes}
+
 
 def _normalise(code):
     return "".join(code.split()).lower()
+
+
+def _cap_wait(device):
+    if device.throttling_failure_count > MAX_FAILURES_COUNTED:
+        device.throttling_failure_count = MAX_FAILURES_COUNTED
+        device.save(update_fields=["throttling_failure_count"])
+
+
+def _kinds_to_try(code):
+    """An app's code is digits; a recovery code is 8 base32 characters, which now and
+    then are digits only (2 to 7), so 8 digits that are no app code are tried as one."""
+    if not code.isdigit():
+        return [StaticDevice]
+    if len(code) == RECOVERY_CODE_LENGTH:
+        return [TOTPDevice, StaticDevice]
+    return [TOTPDevice]
 
 
 def check_code(user, code):
     """The device that accepts ``code`` (an app's code or an unused recovery code), else
     None; raises Throttled while django-otp makes the device wait after wrong codes."""
     code = _normalise(code)
-    app_code = code.isdigit()
-    model = TOTPDevice if app_code else StaticDevice
+    waiting_until = None
     with transaction.atomic():
-        devices = model.objects.select_for_update().filter(user=user, confirmed=True)
-        waiting = False
-        for device in devices:
-            allowed, _details = device.verify_is_allowed()
-            if not allowed:
-                waiting = True
-                continue
-            if device.verify_token(code):
-                return device
-    if waiting:
-        raise Throttled
+        for model in _kinds_to_try(code):
+            for device in model.objects.select_for_update().filter(user=user, confirmed=True):
+                _cap_wait(device)
+                allowed, details = device.verify_is_allowed()
+                if not allowed:
+                    until = details.get("locked_until") or timezone.now()
+                    waiting_until = max(until, waiting_until or until)
+                    continue
+                if device.verify_token(code):
+                    return device
+                _cap_wait(device)
+    if waiting_until:
+        raise Throttled(waiting_until)
     return None

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
@@ -10,7 +11,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from joinrun.views import next_url, render_form, too_many
 
@@ -19,7 +19,9 @@ from . import second_factor, throttle
 CODES_PAUSED = _("Wrong codes were entered too often, so this step is paused.")
 WRONG_CODE = _("That code is not right. Check the app's current code and try again.")
 NEITHER = _("That is neither a current code nor your password.")
-WAIT = _("Too many wrong codes: wait a few seconds, then try again.")
+NOT_A_CODE = _("That is not a current code from your app or one of your recovery codes.")
+# Stored in the staff pages' history of the account, like the reset command's entry.
+TURNED_OFF_MESSAGE = "Second factor turned off by the account itself on My account"
 
 
 class CodeForm(forms.Form):
@@ -47,6 +49,16 @@ class TurnOffForm(forms.Form):
     )
 
 
+class StaffTurnOffForm(forms.Form):
+    """Staff turn it off with a code only: a password may be what was stolen."""
+
+    confirmation = forms.CharField(
+        label=_("Code"), max_length=32,
+        help_text=_("A code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+
 def _go_on(request, default="runs:home"):
     return HttpResponseRedirect(next_url(request) or resolve_url(default))
 
@@ -62,8 +74,8 @@ def _checked(request, form, field="code"):
     """The device that accepts the form's code, else None with the error on the form."""
     try:
         device = second_factor.check_code(request.user, form.cleaned_data[field])
-    except second_factor.Throttled:
-        form.add_error(field, WAIT)
+    except second_factor.Throttled as wait:
+        form.add_error(field, wait.wait_message())
         return None
     if device is None:
         throttle.record_failed_password_check(request.user)
@@ -121,8 +133,9 @@ def setup(request):
         return redirect("accounts:two_factor")
     form = SetupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-        if device is None:  # set up meanwhile in another tab, or turned off
+        # Only the key this session showed: not one another session made (or planted).
+        device = second_factor.device_being_set_up(request)
+        if device is None:  # not shown here, or started again in another session
             return redirect("accounts:two_factor_setup")
         paused = _paused(request)
         if paused:
@@ -133,7 +146,7 @@ def setup(request):
             throttle.record_failed_password_check(user)
             form.add_error("code", WRONG_CODE)
     else:
-        device = second_factor.unconfirmed_device(user)
+        device = second_factor.start_setup(request)
     return render_form(request, "accounts/two_factor_setup.html", form,
                        qr_svg=second_factor.qr_svg(device), key=second_factor.key_text(device),
                        next=next_url(request))
@@ -152,6 +165,8 @@ def recovery_codes(request):
     """New recovery codes, for a current code; the old ones stop working."""
     if not second_factor.has_second_factor(request.user):
         return redirect("accounts:profile")
+    if not second_factor.is_verified(request):
+        return _second_step_first(request)
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         paused = _paused(request)
@@ -166,31 +181,46 @@ def recovery_codes(request):
 @login_required
 @never_cache
 def turn_off(request):
-    """Turns two-step sign-in off, for a current code or the password."""
-    if not second_factor.has_second_factor(request.user):
+    """Turns two-step sign-in off, in a session that gave its code: for a current code
+    or the password (staff: a code only)."""
+    user = request.user
+    if not second_factor.has_second_factor(user):
         return redirect("accounts:profile")
-    form = TurnOffForm(request.POST if request.method == "POST" else None)
+    if not second_factor.is_verified(request):
+        return _second_step_first(request)
+    form_class = StaffTurnOffForm if user.is_staff else TurnOffForm
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         paused = _paused(request)
         if paused:
             return paused
         if form.is_valid() and _confirmed(request, form):
-            second_factor.turn_off(request.user)
+            second_factor.turn_off(user)
+            LogEntry.objects.log_actions(user_id=user.pk, queryset=[user], action_flag=CHANGE,
+                                         change_message=TURNED_OFF_MESSAGE, single_object=True)
             messages.success(request, _("Two-step sign-in is off."))
             return redirect("accounts:profile")
     return render_form(request, "accounts/two_factor_off.html", form)
 
 
+def _second_step_first(request):
+    """A session without the second step (say, signed in before the app was set up)
+    changes nothing about the factor: it gives a code first."""
+    back_to = request.get_full_path() if request.method == "GET" else ""
+    return second_factor.to_second_step(back_to)
+
+
 def _confirmed(request, form):
     given = form.cleaned_data["confirmation"]
-    if request.user.has_usable_password() and request.user.check_password(given):
+    staff = request.user.is_staff
+    if not staff and request.user.has_usable_password() and request.user.check_password(given):
         return True
     try:
         if len(given) <= 32 and second_factor.check_code(request.user, given):
             return True
-    except second_factor.Throttled:
-        form.add_error("confirmation", WAIT)
+    except second_factor.Throttled as wait:
+        form.add_error("confirmation", wait.wait_message())
         return False
     throttle.record_failed_password_check(request.user)
-    form.add_error("confirmation", NEITHER)
+    form.add_error("confirmation", NOT_A_CODE if staff else NEITHER)
     return False

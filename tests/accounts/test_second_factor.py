@@ -3,12 +3,15 @@
 Everyone here signs in through the pages (never force_login, which stands for a whole
 sign-in), and the codes come from django-otp's own TOTP, as an authenticator app's would."""
 
+import getpass
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -37,6 +40,14 @@ def set_up(client):
     assert response.status_code == 200
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
     return app, codes
+
+
+def signed_in_in_full(email, app):
+    """A new browser past the password and the code."""
+    client = Client()
+    log_in(client, email)
+    assert client.post(SECOND_STEP, {"code": code_for(app)}).status_code == 302
+    return client
 
 
 @pytest.fixture
@@ -147,7 +158,7 @@ def test_after_a_wrong_code_even_the_right_one_waits(staff_with_app, staff):
     client.post(SECOND_STEP, {"code": "000000" if code_for(app) != "000000" else "111111"})
     response = client.post(SECOND_STEP, {"code": code_for(app)})
     assert response.status_code == 400
-    assert "wait a few seconds" in response.content.decode()
+    assert "wait 1 second, then" in response.content.decode()  # django-otp's true wait
     assert client.get("/admin/").status_code == 302
 
 
@@ -218,6 +229,10 @@ def test_turning_it_off_needs_a_code_or_the_password(client, runner):
     assert not TOTPDevice.objects.filter(user=runner).exists()
     assert not StaticToken.objects.exists()
     assert log_in(Client(), runner.email, next_page="/runs/")["Location"] == "/runs/"
+    entry = LogEntry.objects.get(object_id=str(runner.pk))  # in the staff pages' history
+    assert entry.user == runner
+    assert entry.get_change_message() == (
+        "Second factor turned off by the account itself on My account")
 
 
 def test_new_recovery_codes_need_a_code_and_replace_the_old_ones(client, runner, settings):
@@ -247,7 +262,8 @@ def test_logging_out_works_before_the_second_step(staff_with_app, staff):
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
 
 
-def test_a_superuser_resets_someones_second_factor(staff_with_app, staff):
+def test_a_superuser_resets_someones_second_factor(staff_with_app, staff, monkeypatch):
+    monkeypatch.setattr(getpass, "getuser", lambda: "ops-ana")
     boss = User.objects.create_superuser("boss@example.com", PASSWORD, display_name="Boss")
     signed_in = Client()
     log_in(signed_in, staff.email)
@@ -260,7 +276,8 @@ def test_a_superuser_resets_someones_second_factor(staff_with_app, staff):
     assert not Session.objects.filter(user=staff).exists()
     entry = LogEntry.objects.get(object_id=str(staff.pk))
     assert entry.user == boss
-    assert entry.get_change_message() == "Second factor reset by manage.py reset_second_factor"
+    assert entry.get_change_message() == (
+        "Second factor reset by manage.py reset_second_factor (run as ops-ana)")
     # The next sign-in starts setup again.
     assert log_in(Client(), staff.email)["Location"].startswith(SETUP)
 
@@ -301,3 +318,119 @@ def test_erasing_the_account_erases_its_second_factor(client, runner):
 def test_the_policy_names_what_two_step_sign_in_keeps(client, db):
     page = client.get("/privacy/").content.decode()
     assert "Your authenticator app" in page and "Unused recovery codes" in page
+
+
+# The review of the first version (findings 1 to 5)
+
+
+def test_a_session_from_before_the_app_was_set_up_cannot_remove_it(staff):
+    # Someone with the password signs in before the owner sets up an app, and waits.
+    thief = Client()
+    log_in(thief, staff.email)
+    owner = Client()
+    log_in(owner, staff.email)
+    set_up(owner)
+
+    assert thief.get("/accounts/profile/")["Location"].startswith(LOGIN)  # signed out
+    thief.post("/accounts/two-factor/off/", {"confirmation": PASSWORD})
+    thief.get(SETUP)
+    assert TOTPDevice.objects.filter(user=staff, confirmed=True).count() == 1
+    assert StaticToken.objects.filter(device__user=staff).count() == 10
+    assert thief.get("/admin/").status_code == 302
+    assert owner.get("/admin/").status_code == 200  # the owner's own session stays
+
+
+def test_a_session_without_the_code_cannot_turn_it_off_or_make_new_codes(client, runner):
+    app = TOTPDevice.objects.create(user=runner, name="Phone", confirmed=True)
+    client.force_login(runner)  # signed in, but no code given in this session
+
+    response = client.post("/accounts/two-factor/off/", {"confirmation": PASSWORD})
+    assert response["Location"] == SECOND_STEP
+    response = client.post("/accounts/two-factor/recovery-codes/", {"code": code_for(app)})
+    assert response["Location"] == SECOND_STEP
+    assert client.get("/accounts/two-factor/off/")["Location"] == (
+        f"{SECOND_STEP}?next=%2Faccounts%2Ftwo-factor%2Foff%2F")
+    assert TOTPDevice.objects.filter(user=runner).exists()
+    assert not StaticDevice.objects.exists()
+
+
+def test_staff_turn_it_off_with_a_code_not_the_password(staff_with_app, staff):
+    app, _codes = staff_with_app
+    client = signed_in_in_full(staff.email, app)
+    page = client.get("/accounts/two-factor/off/").content.decode()
+    assert "Code or password" not in page
+
+    response = client.post("/accounts/two-factor/off/", {"confirmation": PASSWORD})
+    assert response.status_code == 400
+    assert "not a current code from your app" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=staff).exists()
+
+    response = client.post("/accounts/two-factor/off/", {"confirmation": code_for(app)})
+    assert response["Location"] == "/accounts/profile/"
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert LogEntry.objects.get(object_id=str(staff.pk)).user == staff
+    assert client.get("/admin/").status_code == 302  # the staff pages want a new app
+
+
+def test_a_key_shown_to_another_session_cannot_be_confirmed(staff):
+    thief = Client()
+    log_in(thief, staff.email)
+    thief.get(SETUP)
+    planted = TOTPDevice.objects.get(user=staff, confirmed=False)
+    owner = Client()
+    log_in(owner, staff.email)
+
+    # A code for the planted key, posted by a session that was never shown it.
+    response = owner.post(SETUP, {"code": code_for(planted)})
+    assert response["Location"] == SETUP
+    assert not TOTPDevice.objects.filter(confirmed=True).exists()
+
+    # Setting up shows the owner a new key, and the planted one is gone.
+    key = re.compile(r'id="totp-key">([A-Z2-7 ]+)<')
+    shown = key.search(owner.get(SETUP).content.decode())[1]
+    assert not TOTPDevice.objects.filter(pk=planted.pk).exists()
+    app, _codes = set_up(owner)
+    assert app.pk != planted.pk and app.key != planted.key
+    assert shown.replace(" ", "") == app.config_url.split("secret=")[1].split("&")[0]
+    assert thief.post(SETUP, {"code": "123456"})["Location"].startswith(LOGIN)  # ended
+
+
+def test_the_wait_after_many_wrong_codes_is_told_and_capped(staff_with_app, staff):
+    app, _codes = staff_with_app
+    # Twenty wrong codes in a row: django-otp alone would want about six days' wait.
+    TOTPDevice.objects.filter(pk=app.pk).update(
+        throttling_failure_count=20, throttling_failure_timestamp=timezone.now())
+    client = Client()
+    log_in(client, staff.email)
+    response = client.post(SECOND_STEP, {"code": code_for(app)})
+    assert response.status_code == 400
+    assert "wait 5 minutes, then try again" in response.content.decode()  # 256 s at most
+
+    TOTPDevice.objects.filter(pk=app.pk).update(
+        throttling_failure_count=20,
+        throttling_failure_timestamp=timezone.now() - timedelta(seconds=257))
+    assert client.post(SECOND_STEP, {"code": code_for(app)}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_recovery_code_of_digits_only_works(staff_with_app, staff):
+    StaticToken.objects.filter(device__user=staff).delete()
+    StaticToken.objects.create(device=StaticDevice.objects.get(user=staff), token="23456723")
+    client = Client()
+    log_in(client, staff.email)
+    response = client.post(SECOND_STEP, {"code": "2345 6723"})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert not StaticToken.objects.exists()
+
+
+def test_the_reset_says_when_there_is_nothing_to_remove(staff, capsys):
+    boss = User.objects.create_superuser("boss@example.com", PASSWORD, display_name="Boss")
+    signed_in = Client()
+    log_in(signed_in, staff.email)
+
+    call_command("reset_second_factor", staff.email, by=boss.email)
+
+    assert "Nothing to remove" in capsys.readouterr().out
+    assert not LogEntry.objects.exists()
+    assert Session.objects.filter(user=staff).exists()

@@ -1,6 +1,8 @@
 """Removes a person's second factors (authenticator app and recovery codes), for someone
 who lost both: `manage.py reset_second_factor ana@example.com --by boss@example.com`."""
 
+import getpass
+
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
@@ -30,12 +32,22 @@ class Command(BaseCommand):
         if person is None:
             raise CommandError(f"No account has the email {email!r}.")
         with transaction.atomic():
-            second_factor.turn_off(person)
+            if not second_factor.turn_off(person):
+                self.stdout.write(f"Nothing to remove: {email} has no second factor.")
+                return
             # Whoever holds a session from before is signed out and starts again.
             ended, _by_model = Session.objects.filter(user=person).delete()
+            # --by is whom the operator names; the system account says who typed it.
             LogEntry.objects.create(
                 user=superuser, content_type=ContentType.objects.get_for_model(User),
-                object_id=str(person.pk), object_repr=str(person)[:200],
-                action_flag=CHANGE, change_message=AUDIT_MESSAGE,
+                object_id=str(person.pk), object_repr=str(person)[:200], action_flag=CHANGE,
+                change_message=f"{AUDIT_MESSAGE} (run as {_system_user()})",
             )
         self.stdout.write(f"Second factors removed; {ended} sessions ended.")
+
+
+def _system_user():
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return "an unknown system user"
