@@ -105,6 +105,26 @@ def erase_staff_actions(user):
     LogEntry.objects.filter(user=user).delete()
 
 
+def _reset_tasks(user):
+    """The queued password-reset tasks that carry this account's id (accounts/tasks.py):
+    the task table keeps each row, with its argument, until outbox housekeeping deletes it
+    after 7 days. Read in Python: the rows are few and JSON lookups differ by database."""
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.filter(task_path="accounts.tasks.send_password_reset")
+    return [row for row in rows if (row.args_kwargs or {}).get("args") == [user.pk]]
+
+
+def export_reset_requests(user):
+    return [{"asked_at": iso(row.enqueued_at), "outcome": row.return_value}
+            for row in sorted(_reset_tasks(user), key=lambda row: row.enqueued_at)]
+
+
+def erase_reset_requests(user):
+    for row in _reset_tasks(user):
+        row.delete()
+
+
 def _user_field(name, purpose, *, retention=UNTIL_DELETED, exported=True):
     return PersonalField("accounts.User", name, purpose, retention, exported)
 
@@ -201,6 +221,22 @@ SECTIONS = [
         ),
         export_for=export_staff_actions,
         erase_for=erase_staff_actions,
+    ),
+    Section(
+        name="password_resets",
+        title=_("Password resets you asked for"),
+        fields=(
+            PersonalField(
+                "django_tasks_database.DBTaskResult",
+                "args_kwargs",
+                _("The task that sends a password-reset email carries your account's number, "
+                  "so the email is built outside the page (the page then answers alike for "
+                  "every address), and what came of it."),
+                _("7 days, then the task table's housekeeping deletes it."),
+            ),
+        ),
+        export_for=export_reset_requests,
+        erase_for=erase_reset_requests,
     ),
     second_factor_data.SECTION,
 ]

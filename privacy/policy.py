@@ -24,6 +24,7 @@ DAY = 24 * 60 * 60
 # "Created at"). The rest keep their form label ("Display name"). A test checks that each
 # of these still names a field in the register.
 PLAIN_LABELS = {
+    "django_tasks_database.DBTaskResult.args_kwargs": _("A password reset asked for"),
     "accounts.User.is_active": _("Account can log in"),
     "accounts.User.is_staff": _("Member of staff"),
     "accounts.User.is_superuser": _("Staff with every permission"),

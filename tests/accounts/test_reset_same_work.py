@@ -149,3 +149,16 @@ def wait_until(condition, what, timeout=30):
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
+
+
+def test_the_queued_reset_is_in_the_account_s_export_and_goes_with_it(runner):
+    from joinrun import personal_data
+
+    ask("runner@example.com")
+    ask("nobody@example.com")
+    (asked,) = personal_data.export_for(runner)["password_resets"]
+    assert asked["asked_at"]
+
+    personal_data.erase_for(runner)
+    # The account's task row is gone; the row that names nobody stays for housekeeping.
+    assert [row.args_kwargs["args"] for row in DBTaskResult.objects.all()] == [[None]]

@@ -399,6 +399,15 @@ def test_every_exclusion_names_a_column_the_walk_finds_and_says_why(db):
         assert len(reason) > 20, (label, route, column)
 
 
+# Register entries the walk cannot reach (it follows keys and addresses), each with where
+# its export and erasure are tested instead.
+OUTSIDE_THE_WALK = {
+    ("django_tasks_database.DBTaskResult", "args_kwargs"):
+        "a queued password reset holds the account id inside the task's JSON argument; "
+        "tests/accounts/test_reset_same_work.py checks its export and erasure",
+}
+
+
 def test_what_the_register_says_is_exported_is_checked_and_the_rest_excluded(db):
     checked = {(model._meta.label, field.name) for model, route in person_routes()
                if (model._meta.label, route, "*") not in EXCLUDED
@@ -408,6 +417,8 @@ def test_what_the_register_says_is_exported_is_checked_and_the_rest_excluded(db)
     excluded = {(label, column) for label, _, column in EXCLUDED}
     for entry in personal_data.fields():
         where = (entry.model, entry.field)
+        if where in OUTSIDE_THE_WALK:
+            continue
         assert where in (checked if entry.exported else excluded), where
 
 

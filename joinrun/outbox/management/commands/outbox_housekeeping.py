@@ -7,7 +7,8 @@ from django_tasks_db.models import DBTaskResult
 
 from joinrun.outbox import delivery
 
-# Task rows carry only an email id; kept a while for staff looking into a problem.
+# Task rows carry an email id, or (a password reset) an account id, registered in
+# accounts/personal_data.py; kept a while for staff looking into a problem.
 KEEP_TASKS = timedelta(days=7)
 
 
