@@ -222,8 +222,9 @@ class KeptFragment(template.Node):
 def kept_fragment(parser, token):
     """{% kept name part... %}: the enclosed markup, kept per worker for each set of parts'
     values (the language, signed in or not, the view, the query string). Everything in it
-    must follow from those parts: a person's name stays outside. {% csrf_token %} may be
-    inside."""
+    must follow from those parts: a person's name stays outside, and so does anything read
+    from the database (the page version is not in the key, so a change would show only
+    after FRAGMENT_SECONDS). {% csrf_token %} may be inside."""
     bits = token.split_contents()
     if len(bits) < 2:
         raise template.TemplateSyntaxError("{% kept %} takes a name and the parts it varies on")
