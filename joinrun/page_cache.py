@@ -26,8 +26,10 @@ import gzip
 import hashlib
 import re
 import secrets
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from functools import wraps
 
 from django import template
@@ -91,16 +93,16 @@ def kept(request, name, compute):
     """What ``compute()`` returns for the public page at ``request``'s address, kept in
     this worker under ``name`` until the version moves or the minute ends: for public
     rows every reader's page shows (a page of the run list with its counts), so a
-    signed-in reader's page adds only what is theirs. Each caller gets its own copy (the
-    cache pickles it), free to mark. Not kept for an address with made-up parameters."""
+    signed-in reader's page adds only what is theirs. Every request of the worker gets
+    the same value, uncopied: read it, never change it. Not kept for an address with
+    made-up parameters."""
     if not KNOWN_PARAMETERS.issuperset(request.GET):
         return compute()
     key = _key("kept", f"{name}:{request.get_full_path()}", request)
-    pages = caches["pages"]
-    value = pages.get(key)
+    value = memory.get(key)
     if value is None:
         value = compute()
-        pages.set(key, value)
+        memory.set(key, value)
     return value
 
 
@@ -185,6 +187,48 @@ def _answer(stored, request):
     return response
 
 
+class WorkerMemory:
+    """Values kept in this worker's memory and shared by its requests as they are: no
+    pickling on the way in or out, which for a signed-in page cost more than the page's
+    own work. A value put here is never changed, only replaced, so one being read is
+    never half written; the least recently used is forgotten first, and a value may
+    have a number of seconds after which it is forgotten."""
+
+    def __init__(self, size):
+        self.size = size
+        self.values = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            kept = self.values.get(key)
+            if kept is None:
+                return None
+            value, until = kept
+            if until is not None and until <= time.monotonic():
+                del self.values[key]
+                return None
+            self.values.move_to_end(key)
+            return value
+
+    def set(self, key, value, seconds=None):
+        until = None if seconds is None else time.monotonic() + seconds
+        with self.lock:
+            self.values[key] = (value, until)
+            self.values.move_to_end(key)
+            while len(self.values) > self.size:
+                self.values.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.values.clear()
+
+
+# Fragments and the rows of kept pages (a few KB each; the key has the version and the
+# minute, so old ones are never read again and go first).
+memory = WorkerMemory(2000)
+
+
 # Fragments of a page: {% load page_cache %} ... {% kept name part... %}...{% endkept %}
 
 register = template.Library()
@@ -205,11 +249,11 @@ class KeptFragment(template.Node):
         if len(parts) > 100:  # a long query string: a cache key stays short
             parts = hashlib.sha256(parts.encode()).hexdigest()
         key = f"fragment:{self.name}|{parts}"
-        html = caches["pages"].get(key)
+        html = memory.get(key)
         if html is None:
             with context.push(csrf_token=TOKEN_MARKER):
                 html = str(self.nodelist.render(context))
-            caches["pages"].set(key, html, FRAGMENT_SECONDS)
+            memory.set(key, html, FRAGMENT_SECONDS)
         # The nodelist's own escaped output; a token is letters and digits.
         if TOKEN_MARKER not in html:
             return mark_safe(html)  # noqa: S308

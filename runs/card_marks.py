@@ -25,12 +25,24 @@ def mark(user, runs):
     """Sets on each of ``runs`` ``my_status`` ("going", "waitlisted" or None),
     ``my_attended`` (they came) and ``managing`` (``RunQuerySet.managed_by``: their own
     run outside a club, or a run of a club they organise)."""
+    marks = marks_for(user, runs)
+    for run in runs:
+        run.my_status, run.my_attended, run.managing, _ = marks[run.pk]
+
+
+def marks_for(user, runs):
+    """{run id: (my_status, my_attended, managing, my_activity_id)}, the marks ``mark``
+    sets, in the order of run cards' VIEWER_MARKS, without touching the runs (rows a
+    worker shares between readers: runs/templatetags/run_cards.py). Never an activity:
+    only My runs shows one."""
     marks = _marks(user, [run.pk for run in runs]) if user.is_authenticated and runs else {}
+    by_run = {}
     for run in runs:
         status, attended, organises_club = marks.get(run.pk, (None, False, False))
-        run.my_status, run.my_attended = status, attended
-        run.managing = (organises_club if run.club_id is not None
-                        else run.organiser_id is not None and run.organiser_id == user.pk)
+        managing = (organises_club if run.club_id is not None
+                    else run.organiser_id is not None and run.organiser_id == user.pk)
+        by_run[run.pk] = (status, attended, managing, None)
+    return by_run
 
 
 def _marks(user, ids):

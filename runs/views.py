@@ -21,6 +21,7 @@ from joinrun.views import render_form
 from . import attendance, calendar, card_marks, route_offer, series, services, strava_views
 from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm, SeriesEditForm
 from .models import ActivityLink, Participation, Run, RunClosed
+from .templatetags import run_cards
 
 RUNS_PER_PAGE = 20
 HOME_RUNS = 5
@@ -71,18 +72,22 @@ def run_list(request):
         # whole list rather than an error page.
         status = 400
     page = _page_of(request, runs)
-    _mark_my_status(request.user, page.object_list)
-    context = {"page": page, "filters": filters, "past": past}
+    # The page's rows are shared by every reader (kept): the viewer's marks go beside them.
+    context = {"page": page, "filters": filters, "past": past,
+               "card_marks": card_marks.marks_for(request.user, page.object_list)}
     return render(request, "runs/run_list.html", context, status=status)
 
 
 def _page_of(request, runs):
     """The page of ``runs`` the request asks for. Its rows and counts are the same for
     every reader, so each worker keeps them until the next change (joinrun.page_cache):
-    a signed-in runner's list then costs the database only their own marks."""
+    a signed-in runner's list then costs the database only their own marks. The rows are
+    never changed afterwards."""
     def read():
         page = Paginator(runs.for_cards(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
-        return list(page.object_list), page.number, page.paginator.count
+        rows = list(page.object_list)
+        run_cards.keep_values(rows)
+        return rows, page.number, page.paginator.count
 
     if not request.user.is_authenticated:  # a visitor's whole page is kept instead
         rows, number, count = read()

@@ -13,11 +13,18 @@ PASSWORD = "long-enough-password-42"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    for alias in ("default", "pages"):
-        caches[alias].clear()
+    forget_kept()
     yield
+    forget_kept()
+
+
+def forget_kept():
+    """Empties the caches and what this worker keeps in memory (joinrun.page_cache)."""
+    from joinrun import page_cache
+
     for alias in ("default", "pages"):
         caches[alias].clear()
+    page_cache.memory.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -6,11 +6,10 @@ own CSRF token and their own filter values."""
 import re
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import make_user
+from tests.conftest import forget_kept, make_user
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SIGNED_IN_PAGES = ["runs:list", "clubs:list", "runs:mine", "accounts:profile", "runs:home"]
@@ -31,7 +30,7 @@ def without_tokens(html):
 
 def fresh(client, path, **headers):
     """The page rendered with nothing kept, as it was before fragments were kept."""
-    caches["pages"].clear()
+    forget_kept()
     return client.get(path, **headers).content.decode()
 
 
@@ -55,7 +54,7 @@ def test_each_reader_gets_the_header_of_their_kind_language_and_page(readers, la
         expected["in", name] = fresh(signed_in[language], reverse(name))
     for name in VISITOR_PAGES:
         expected["out", name] = fresh(visitor, reverse(name), **accept)
-    caches["pages"].clear()
+    forget_kept()
     # Signed-in and signed-out pages in turns, each twice: the second of each is served
     # from what the others left in the cache.
     for _ in range(2):

@@ -176,3 +176,19 @@ def test_a_signed_in_runners_list_asks_the_database_only_for_their_own_places(
         again = cards(client)
     assert "You're going" in again[1]
     assert "You're going" not in again[0]
+
+
+def test_the_rows_every_reader_shares_carry_nobodys_place(client, ana, organiser, run):
+    """A signed-in page reuses the worker's rows as they are (no copy): the viewer's
+    place goes beside them, so a reader in another thread never sees it on a row."""
+    from joinrun import page_cache
+
+    run.join(ana)
+    client.force_login(ana)
+    assert "You're going" in card_of(client, "Tuesday river loop")
+    kept = [value for value, _until in page_cache.memory.values.values()
+            if isinstance(value, tuple) and value and isinstance(value[0], list)]
+    (rows,) = [rows for rows, _number, _count in kept]
+    assert [row.title for row in rows] == ["Tuesday river loop"]
+    assert not any(hasattr(row, name) for row in rows
+                   for name in ("my_status", "my_attended", "managing"))
