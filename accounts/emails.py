@@ -63,3 +63,25 @@ def send_email_changed(old_email, user):
         "days": CONFIRM_MAX_AGE.days,
         "reset_url": mail.site_url(reverse("accounts:password_reset")),
     }, language=user.language)
+
+
+def send_passkey_added(user, passkey):
+    """To the owner, when a passkey is added: a passkey signs in without the password, so
+    someone who had the password must not be able to add one unnoticed."""
+    mail.send("passkey_added", [user], {
+        "name": user.display_name,
+        "passkey": passkey.name,
+        "account_url": mail.site_url(reverse("accounts:profile") + "#passkeys"),
+        "reset_url": mail.site_url(reverse("accounts:password_reset")),
+    })
+
+
+def send_second_factor_off(user, *, reset=False):
+    """To the owner, when two-step sign-in was turned off on My account, or (``reset``) a
+    superuser removed their factors: a password alone opens the account again."""
+    mail.send("second_factor_off", [user], {
+        "name": user.display_name,
+        "reset": reset,
+        "account_url": mail.site_url(reverse("accounts:profile") + "#two-factor"),
+        "reset_url": mail.site_url(reverse("accounts:password_reset")),
+    })

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from joinrun.personal_data import PersonalField, Section, iso
 
-from . import devices, second_factor_data
+from . import devices, passkey_data, second_factor_data
 from .models import Session, User
 
 UNTIL_DELETED = _("Until you delete your account.")
@@ -239,4 +239,5 @@ SECTIONS = [
         erase_for=erase_reset_requests,
     ),
     second_factor_data.SECTION,
+    passkey_data.SECTION,
 ]

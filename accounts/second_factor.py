@@ -3,8 +3,8 @@
 Staff need one for every staff page; a runner may turn one on. After the password, an
 account with a factor is signed in but its session waits for the second step: the
 middleware sends it to the code page until ``django_otp.login`` marks the session
-verified. A passkey can later count the same way: any confirmed django-otp device (or a
-session verified by one) is a second factor here.
+verified. A passkey counts the same way (accounts/passkeys.py): signing in with one, or
+giving one at the second step, verifies the session.
 """
 
 import math
@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import passkeys
 from .models import Session
 
 RECOVERY_CODE_COUNT = 10
@@ -40,8 +41,18 @@ SETTING_UP = "second_factor_setup"
 MAX_FAILURES_COUNTED = 9
 
 
-def has_second_factor(user):
+def has_app(user):
+    """An authenticator app is set up (with its recovery codes)."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_second_factor(user):
+    """Whether signing in with a password takes a second step: an authenticator app, or
+    for staff a passkey too. A runner's passkeys are a way to sign in instead of the
+    password, not a step after it."""
+    if has_app(user):
+        return True
+    return user.is_staff and passkeys.has_any(user)
 
 
 def is_verified(request):
@@ -97,7 +108,8 @@ class SecondStepMiddleware:
     After OTPMiddleware. Only sessions that a login marked are affected, so a signed-out
     visitor (and the page cache, which serves only cookie-less requests) is not."""
 
-    ALLOWED = ("accounts:two_factor", "accounts:logout")
+    ALLOWED = ("accounts:two_factor", "accounts:logout", "accounts:passkey_sign_in_begin",
+               "accounts:passkey_sign_in_complete", "accounts:passkey_messages")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -189,8 +201,10 @@ def recovery_codes_left(user):
 
 
 def turn_off(user):
-    """Removes every second factor of ``user``; returns how many there were."""
-    devices = list(devices_for_user(user, confirmed=None))
+    """Removes the authenticator app and recovery codes of ``user`` (passkeys stay: they
+    are removed one by one on My account); returns how many devices there were."""
+    devices = [device for device in devices_for_user(user, confirmed=None)
+               if isinstance(device, (TOTPDevice, StaticDevice))]
     for device in devices:
         device.delete()
     return len(devices)

@@ -75,8 +75,16 @@ SECTION = Section(
         _field(TOTP, "last_used_at", _("When a code from the app was last accepted.")),
         _field(TOTP, "throttling_failure_count",
                _("Wrong codes in a row, to make guessing wait longer after each.")),
+        _field(TOTP, "throttling_failure_timestamp",
+               _("When the last wrong code came, to time the wait before the next try.")),
         _field(STATIC, "user", _("Whose recovery codes they are, to sign in once each when "
                                  "the phone is lost.")),
+        _field(STATIC, "created_at", _("When the recovery codes were made.")),
+        _field(STATIC, "last_used_at", _("When a recovery code was last used.")),
+        _field(STATIC, "throttling_failure_count",
+               _("Wrong recovery codes in a row, to make guessing wait longer after each.")),
+        _field(STATIC, "throttling_failure_timestamp",
+               _("When the last wrong recovery code came, to time the wait.")),
         _field("otp_static.StaticToken", "token",
                _("The unused recovery codes: secrets, never exported; the export says how "
                  "many are left. A used code is deleted at once."), exported=False),

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from joinrun.views import next_url, render_form, too_many
 
-from . import second_factor, throttle
+from . import emails, passkeys, second_factor, throttle
 
 CODES_PAUSED = _("Wrong codes were entered too often, so this step is paused.")
 WRONG_CODE = _("That code is not right. Check the app's current code and try again.")
@@ -95,8 +95,9 @@ def verify(request):
         if request.user.is_staff:
             return redirect("accounts:two_factor_setup")
         return _go_on(request)
+    has_app = second_factor.has_app(request.user)
     form = CodeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
+    if request.method == "POST" and has_app:
         paused = _paused(request)
         if paused:
             return paused
@@ -107,7 +108,8 @@ def verify(request):
                 if isinstance(device, StaticDevice):
                     _say_codes_left(request)
                 return _go_on(request)
-    return render_form(request, "accounts/two_factor.html", form, next=next_url(request))
+    return render_form(request, "accounts/two_factor.html", form, next=next_url(request),
+                       has_app=has_app, has_passkey=passkeys.has_any(request.user))
 
 
 def _say_codes_left(request):
@@ -126,11 +128,13 @@ def setup(request):
     recovery codes once. GET only makes the unconfirmed key; nothing counts until a code
     confirms it."""
     user = request.user
-    if second_factor.has_second_factor(user):
-        if second_factor.is_verified(request):
-            messages.info(request, _("Two-step sign-in is already on."))
-            return redirect("accounts:profile")
+    # A session that has not given the account's factor (a passkey, for staff) sets up
+    # nothing: it could otherwise make itself verified.
+    if second_factor.has_second_factor(user) and not second_factor.is_verified(request):
         return redirect("accounts:two_factor")
+    if second_factor.has_app(user):
+        messages.info(request, _("Two-step sign-in is already on."))
+        return redirect("accounts:profile")
     form = SetupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         # Only the key this session showed: not one another session made (or planted).
@@ -163,7 +167,7 @@ def _show_codes(request, codes):
 @never_cache
 def recovery_codes(request):
     """New recovery codes, for a current code; the old ones stop working."""
-    if not second_factor.has_second_factor(request.user):
+    if not second_factor.has_app(request.user):
         return redirect("accounts:profile")
     if not second_factor.is_verified(request):
         return _second_step_first(request)
@@ -184,7 +188,7 @@ def turn_off(request):
     """Turns two-step sign-in off, in a session that gave its code: for a current code
     or the password (staff: a code only)."""
     user = request.user
-    if not second_factor.has_second_factor(user):
+    if not second_factor.has_app(user):
         return redirect("accounts:profile")
     if not second_factor.is_verified(request):
         return _second_step_first(request)
@@ -196,6 +200,7 @@ def turn_off(request):
             return paused
         if form.is_valid() and _confirmed(request, form):
             second_factor.turn_off(user)
+            emails.send_second_factor_off(user)
             LogEntry.objects.log_actions(user_id=user.pk, queryset=[user], action_flag=CHANGE,
                                          change_message=TURNED_OFF_MESSAGE, single_object=True)
             messages.success(request, _("Two-step sign-in is off."))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import confirm_views, second_factor_views, session_views, unsubscribe, views
+from . import confirm_views, passkey_views, second_factor_views, session_views, unsubscribe, views
 
 app_name = "accounts"
 
@@ -16,6 +16,18 @@ urlpatterns = [
     path("two-factor/recovery-codes/", second_factor_views.recovery_codes,
          name="two_factor_recovery_codes"),
     path("two-factor/off/", second_factor_views.turn_off, name="two_factor_off"),
+    # Passkeys: the browser's JSON calls (accounts/passkey_views.py), then My account's.
+    path("passkeys/add/begin/", passkey_views.BeginRegistration.as_view(),
+         name="passkey_add_begin"),
+    path("passkeys/add/complete/", passkey_views.CompleteRegistration.as_view(),
+         name="passkey_add_complete"),
+    path("passkeys/sign-in/begin/", passkey_views.BeginAuthentication.as_view(),
+         name="passkey_sign_in_begin"),
+    path("passkeys/sign-in/complete/", passkey_views.CompleteAuthentication.as_view(),
+         name="passkey_sign_in_complete"),
+    path("passkeys/messages.js", passkey_views.catalog, name="passkey_messages"),
+    path("passkeys/<int:passkey_id>/rename/", passkey_views.rename, name="passkey_rename"),
+    path("passkeys/<int:passkey_id>/remove/", passkey_views.remove, name="passkey_remove"),
     path("password-reset/", views.password_reset, name="password_reset"),
     path("password-reset/sent/", views.password_reset_sent, name="password_reset_sent"),
     path("password-reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),

@@ -26,6 +26,7 @@ from joinrun.views import next_url, render_form, too_many
 
 from . import (
     emails,
+    passkeys,
     second_factor,
     sessions,
     tasks,
@@ -336,6 +337,8 @@ def profile(request):
     context["confirm_days"] = tokens.CONFIRM_MAX_AGE.days
     context["sessions"] = sessions.listed(request)
     context["two_factor"] = second_factor.summary(request.user)
+    context["passkeys"] = [(passkey, passkeys.last_used_day(passkey))
+                           for passkey in passkeys.of(request.user)]
     return render(request, "accounts/profile.html", context, status=status)
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from joinrun.passkey_origin import passkey_origin
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -80,6 +82,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Passkeys (accounts/passkeys.py): sign-in without a password, and a second factor.
+    "django_otp_webauthn",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +180,21 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 # The name authenticator apps show next to the codes for join run.
 OTP_TOTP_ISSUER = "join run"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Signing in with a passkey alone (accounts/passkey_views.py).
+    "django_otp_webauthn.backends.WebAuthnBackend",
+]
+# Passkeys belong to the site's host name. Browsers refuse them on an IP address, so a
+# SITE_URL of http://127.0.0.1:8000 offers them at http://localhost:8000.
+PASSKEY_ORIGIN = passkey_origin(SITE_URL)
+OTP_WEBAUTHN_RP_ID = PASSKEY_ORIGIN.split("://", 1)[1].rsplit(":", 1)[0]
+OTP_WEBAUTHN_RP_NAME = "join run"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [PASSKEY_ORIGIN]
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
+# The package would log every refused answer with its traceback (and strings the browser
+# chose): anyone could fill the log. Refusals are answered with a 4xx and a message.
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""
 
 # Sessions: database rows that know their user, so erasing an account or changing a
 # password ends every session server-side. "Remember me" sets 30 days; without it the

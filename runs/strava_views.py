@@ -165,8 +165,9 @@ def _sign_in(request, tokens, scope, back_to):
             return redirect("accounts:login")
         welcome = _("Welcome to join run, %(name)s! You can add an email and a password on "
                     "your account page.")
-    # login() rotates the session key; the session ends when the browser closes.
-    login(request, user)
+    # login() rotates the session key; the session ends when the browser closes. Strava
+    # stands for the password here (the session is checked as the password backend's).
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, welcome % {"name": user.display_name})
     # With two-step sign-in on, Strava stands for the password: the code comes next.
     return second_factor.after_password(request, user, back_to) or redirect(back_to)

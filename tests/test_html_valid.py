@@ -28,9 +28,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import second_factor, tokens
 from accounts import unsubscribe as account_unsubscribe
+from accounts.models import User
 from clubs import services as club_services
 from clubs import unsubscribe as club_unsubscribe
 from privacy import services as privacy_services
@@ -63,6 +65,7 @@ EXCLUDED = {
     "change_password": "a redirect to My account",
     "strava:connect": "a redirect to Strava",
     "strava:webhook": "Strava's API, answering JSON",
+    "accounts:passkey_messages": "JavaScript (the passkey buttons' messages)",
 }
 EXCLUDED_NAMESPACES = {"admin": "Django's own admin pages, for staff"}
 
@@ -78,7 +81,7 @@ ROUTE = "".join([
 ARGUMENT_SOURCES = {
     "run_id": "open_run", "participation_id": "place", "series_id": "series_id",
     "slug": "club_slug", "invitation_id": "invitation_id", "user_id": "co_organiser_id",
-    "reference": "reference",
+    "reference": "reference", "passkey_id": "passkey",
 }
 
 
@@ -163,6 +166,10 @@ def build_site():
     dates[0].join(others[1])  # waiting for Ana's place
     old_date = make_run(organiser, title="Weekly hills", series=series_id, days=-6)
 
+    passkey = WebAuthnCredential.objects.create(
+        user=runner, name="Ana's phone", confirmed=True, credential_id=b"ana",
+        public_key=b"public")
+
     ticket = privacy_services.file_request(DataRequest(
         kind=Kind.ACCESS, contact_email="someone@example.com", details="All of it."))
     return {
@@ -171,7 +178,7 @@ def build_site():
         "invitation_id": invitation.pk, "co_organiser_id": co_organiser.pk,
         "open_run": open_run.pk, "place": place.pk, "full": full, "cancelled": cancelled,
         "past": past, "series_id": series_id, "dates": dates, "old_date": old_date,
-        "ticket": ticket, "reference": ticket.reference,
+        "ticket": ticket, "reference": ticket.reference, "passkey": passkey.pk,
         "runs": [open_run, full, cancelled, past, *dates, old_date],
     }
 
@@ -464,6 +471,20 @@ def two_step_pages(pages):
     pages.check(between, "/accounts/two-factor/", "the second step")
     pages.check(between, "/accounts/two-factor/", "the second step with errors", post=True,
                 status=400, data={"code": ""})
+    # Staff whose factor is a passkey: the setup page offers one; the second step asks for it.
+    staff = User.objects.create_superuser("sara@example.com", PASSWORD, display_name="Sara")
+    sara = signed_in(staff)
+    TOTPDevice.objects.filter(user=staff).delete()  # force_login's stand-in app: none here
+    pages.check(sara, "/accounts/two-factor/setup/", "staff setup, app or passkey")
+    WebAuthnCredential.objects.create(user=staff, name="Sara's key", confirmed=True,
+                                      credential_id=b"sara", public_key=b"public")
+    waiting = signed_in(staff)
+    TOTPDevice.objects.filter(user=staff).delete()
+    session = waiting.session
+    session[second_factor.PENDING] = True
+    session.pop("otp_device_id", None)
+    session.save()
+    pages.check(waiting, "/accounts/two-factor/", "the second step with a passkey")
 
 
 def test_every_page_is_valid_html(db, tmp_path, fake_strava, monkeypatch):

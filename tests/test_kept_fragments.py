@@ -12,6 +12,7 @@ from django.urls import reverse
 from tests.conftest import forget_kept, make_user
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+JSON_TOKEN = re.compile(r'"csrfToken": "([^"]+)"')  # the passkey scripts' (json_script)
 SIGNED_IN_PAGES = ["runs:list", "clubs:list", "runs:mine", "accounts:profile", "runs:home"]
 VISITOR_PAGES = ["runs:list", "clubs:list", "runs:home", "accounts:login"]
 
@@ -25,7 +26,8 @@ def current_links(page):
 
 
 def without_tokens(html):
-    return TOKEN.sub('name="csrfmiddlewaretoken" value="…"', html)
+    html = TOKEN.sub('name="csrfmiddlewaretoken" value="…"', html)
+    return JSON_TOKEN.sub('"csrfToken": "…"', html)
 
 
 def fresh(client, path, **headers):

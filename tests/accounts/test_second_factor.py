@@ -216,7 +216,7 @@ def test_signing_in_with_strava_also_asks_for_the_code(client, fake_strava, db):
     assert Session.objects.filter(user=maja).count() == 2
 
 
-def test_turning_it_off_needs_a_code_or_the_password(client, runner):
+def test_turning_it_off_needs_a_code_or_the_password(client, runner, mailoutbox):
     log_in(client, runner.email)
     set_up(client)
     response = client.post("/accounts/two-factor/off/", {"confirmation": "not my password"})
@@ -233,6 +233,11 @@ def test_turning_it_off_needs_a_code_or_the_password(client, runner):
     assert entry.user == runner
     assert entry.get_change_message() == (
         "Second factor turned off by the account itself on My account")
+    # The owner hears of it: a password alone opens the account again.
+    (email,) = [email for email in mailoutbox if "Two-step" in email.subject]
+    assert email.to == [runner.email]
+    assert email.subject == "Two-step sign-in is off on your join run account"
+    assert "your password alone now" in email.body and "/accounts/password-reset/" in email.body
 
 
 def test_new_recovery_codes_need_a_code_and_replace_the_old_ones(client, runner, settings):
@@ -262,7 +267,8 @@ def test_logging_out_works_before_the_second_step(staff_with_app, staff):
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
 
 
-def test_a_superuser_resets_someones_second_factor(staff_with_app, staff, monkeypatch):
+def test_a_superuser_resets_someones_second_factor(staff_with_app, staff, monkeypatch,
+                                                  mailoutbox):
     monkeypatch.setattr(getpass, "getuser", lambda: "ops-ana")
     boss = User.objects.create_superuser("boss@example.com", PASSWORD, display_name="Boss")
     signed_in = Client()
@@ -278,6 +284,8 @@ def test_a_superuser_resets_someones_second_factor(staff_with_app, staff, monkey
     assert entry.user == boss
     assert entry.get_change_message() == (
         "Second factor reset by manage.py reset_second_factor (run as ops-ana)")
+    (email,) = [email for email in mailoutbox if "Two-step" in email.subject]
+    assert email.to == [staff.email] and "staff removed your authenticator app" in email.body
     # The next sign-in starts setup again.
     assert log_in(Client(), staff.email)["Location"].startswith(SETUP)
 

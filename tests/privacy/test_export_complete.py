@@ -23,6 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential, WebAuthnUserHandle
 
 from accounts.models import Session
 from clubs.models import Follow, Invitation
@@ -103,6 +104,19 @@ EXCLUDED = {
     **{("otp_totp.TOTPDevice", "user", column): "how the app's codes are counted and which "
        "was used last, so none is accepted twice: " + BOOKKEEPING
        for column in ("step", "t0", "digits", "tolerance", "drift", "last_t")},
+    ("django_otp_webauthn.WebAuthnAttestation", "credential__user", "*"):
+        "never stored: accounts.passkeys.PasskeyHelper keeps no attestation (the passkey "
+        "journey checks the table stays empty)",
+    ("django_otp_webauthn.WebAuthnCredential", "user", "credential_id"):
+        "the passkey's number, to find it at sign-in: about the key, not the person",
+    ("django_otp_webauthn.WebAuthnCredential", "user", "credential_id_sha256"):
+        "a checksum of the passkey's number, to look it up: " + BOOKKEEPING,
+    ("django_otp_webauthn.WebAuthnCredential", "user", "public_key"):
+        "the public half of the passkey: a key, not a fact about the person",
+    ("django_otp_webauthn.WebAuthnCredential", "user", "credential_type"):
+        "always \"public-key\", the one kind WebAuthn knows: " + BOOKKEEPING,
+    ("django_otp_webauthn.WebAuthnCredential", "user", "aaguid"):
+        "which maker's authenticator: never kept (accounts.passkeys stores zeros)",
     ("otp_static.StaticToken", "device__user", "token"):
         "an unused recovery code: " + KEY + " (the export says how many are left)",
 }
@@ -319,6 +333,12 @@ def person(db):
                                     access_token="a", refresh_token="r",
                                     expires_at=NOW + timedelta(hours=6))
     CalendarFeed.objects.create(user=ana, secret="s" * 32, fingerprint="f" * 64)
+    WebAuthnCredential.objects.create(user=ana, name="Ana's phone", confirmed=True,
+                                      credential_id=b"ana-passkey", public_key=b"public",
+                                      transports=["internal"], sign_count=3,
+                                      discoverable=True, created_at=NOW - timedelta(days=9),
+                                      last_used_at=NOW - timedelta(days=1))
+    WebAuthnUserHandle.objects.create(user=ana, handle_hex="ab" * 32)
 
     user_type = ContentType.objects.get_for_model(ana)
     LogEntry.objects.create(user=bojan, content_type=user_type, object_id=str(ana.pk),

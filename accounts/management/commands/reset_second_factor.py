@@ -1,5 +1,5 @@
-"""Removes a person's second factors (authenticator app and recovery codes), for someone
-who lost both: `manage.py reset_second_factor ana@example.com --by boss@example.com`."""
+"""Removes a person's second factors (authenticator app, recovery codes and passkeys), for
+someone who lost them all: `manage.py reset_second_factor ana@example.com --by boss@example.com`."""
 
 import getpass
 
@@ -8,15 +8,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import second_factor
+from accounts import emails, passkeys, second_factor
 from accounts.models import Session, User, normalize_email
 
 AUDIT_MESSAGE = "Second factor reset by manage.py reset_second_factor"
 
 
 class Command(BaseCommand):
-    help = ("Removes an account's authenticator app and recovery codes and signs it out "
-            "everywhere; the staff pages' history records who did it.")
+    help = ("Removes an account's authenticator app, recovery codes and passkeys and signs "
+            "it out everywhere; the staff pages' history records who did it.")
 
     def add_arguments(self, parser):
         parser.add_argument("email", help="the account whose second factors are removed")
@@ -32,9 +32,11 @@ class Command(BaseCommand):
         if person is None:
             raise CommandError(f"No account has the email {email!r}.")
         with transaction.atomic():
-            if not second_factor.turn_off(person):
+            removed = second_factor.turn_off(person) + passkeys.remove_all(person)
+            if not removed:
                 self.stdout.write(f"Nothing to remove: {email} has no second factor.")
                 return
+            emails.send_second_factor_off(person, reset=True)
             # Whoever holds a session from before is signed out and starts again.
             ended, _by_model = Session.objects.filter(user=person).delete()
             # --by is whom the operator names; the system account says who typed it.
