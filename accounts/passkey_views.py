@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
+from django.db import DataError, IntegrityError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -64,8 +65,10 @@ SAID = {
                                       "Remove one you no longer use first."),
 }
 SOMETHING_FAILED = gettext_lazy("That did not work. Please try again.")
-# binascii.Error is a ValueError.
-UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, RecursionError)
+# binascii.Error is a ValueError. The database refuses the same passkey for a second
+# account (its id is unique) and a use counter past 2**31 on PostgreSQL.
+UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, RecursionError,
+              IntegrityError, DataError)
 
 
 class InOurWords:
@@ -152,7 +155,7 @@ class CompleteAuthentication(InOurWords, views.CompleteCredentialAuthenticationV
             raise exceptions.UserDisabled()
         # login() gives the session a new key; without "Remember me" it ends with the
         # browser, as after a password.
-        login(self.request, user, backend="django_otp_webauthn.backends.WebAuthnBackend")
+        login(self.request, user, backend="accounts.backends.PasskeyBackend")
         second_factor.mark_verified(self.request, device)
 
 

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from . import devices
+from . import devices, session_row
 
 # The columns a session keeps besides Django's own.
 COLUMNS = ("device", "started_on", "last_used_on")
@@ -33,6 +33,7 @@ class SessionStore(DBStore):
         super().__init__(session_key)
         # This session's row's columns, once loaded or made, so saving keeps them.
         self._columns = None
+        self._loaded_user = None
 
     def _validate_session_key(self, key):
         """Only a key we could have made (32 of Django's key characters): anything else
@@ -46,10 +47,21 @@ class SessionStore(DBStore):
 
         return Session
 
+    @property
+    def loaded_user(self):
+        """The account row loaded with this session's (None for none): see
+        accounts/backends.py."""
+        self._get_session()  # loads the session, and so the row, if not yet loaded
+        return self._loaded_user
+
     def _get_session_from_db(self):
-        session = super()._get_session_from_db()
-        if session is None:
+        """The session's row, with its account's row in the same query."""
+        self._loaded_user = None
+        found = session_row.load(self.session_key, timezone.now())
+        if found is None:
+            self._session_key = None
             return None
+        session, self._loaded_user = found
         today = timezone.localdate()
         if session.last_used_on is None or session.last_used_on < today:
             # The first use today: one UPDATE (a concurrent request may have made it).
@@ -89,6 +101,7 @@ class SessionStore(DBStore):
     def flush(self):
         super().flush()
         self._columns = None  # the next session here is a new one
+        self._loaded_user = None
 
 
 class BrowserMiddleware:

@@ -89,18 +89,19 @@ def _key(kind, name, request=None):
     return f"{kind}:{version(request)}:{minute()}:{digest}"
 
 
-def kept(request, name, compute):
+def kept(request, name, compute, still_good=None):
     """What ``compute()`` returns for the public page at ``request``'s address, kept in
     this worker under ``name`` until the version moves or the minute ends: for public
     rows every reader's page shows (a page of the run list with its counts), so a
     signed-in reader's page adds only what is theirs. Every request of the worker gets
-    the same value, uncopied: read it, never change it. Not kept for an address with
-    made-up parameters."""
+    the same value, uncopied: read it, never change it. ``still_good(value)``: False
+    when a kept value is out of date before the minute ends (a run on it has started).
+    Not kept for an address with made-up parameters."""
     if not KNOWN_PARAMETERS.issuperset(request.GET):
         return compute()
     key = _key("kept", f"{name}:{request.get_full_path()}", request)
     value = memory.get(key)
-    if value is None:
+    if value is None or (still_good is not None and not still_good(value)):
         value = compute()
         memory.set(key, value)
     return value

@@ -99,7 +99,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the account loaded in the session's own query (accounts/backends.py).
+    "accounts.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): a second factor was given in this session.
     "django_otp.middleware.OTPMiddleware",
     # Whoever has a second factor gives it before any other page (accounts/second_factor.py).
@@ -180,10 +181,12 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 # The name authenticator apps show next to the codes for join run.
 OTP_TOTP_ISSUER = "join run"
+# Django's and django-otp-webauthn's, answering from the account row a session's query
+# loaded with it (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PasswordBackend",
     # Signing in with a passkey alone (accounts/passkey_views.py).
-    "django_otp_webauthn.backends.WebAuthnBackend",
+    "accounts.backends.PasskeyBackend",
 ]
 # Passkeys belong to the site's host name. Browsers refuse them on an IP address, so a
 # SITE_URL of http://127.0.0.1:8000 offers them at http://localhost:8000.

@@ -32,9 +32,9 @@ def mark(user, runs):
 
 def marks_for(user, runs):
     """{run id: (my_status, my_attended, managing, my_activity_id)}, the marks ``mark``
-    sets, in the order of run cards' VIEWER_MARKS, without touching the runs (rows a
-    worker shares between readers: runs/templatetags/run_cards.py). Never an activity:
-    only My runs shows one."""
+    sets, in the order of run cards' VIEWER_MARKS, without touching the runs (for a body
+    every reader shares, its runs are stand-ins: runs/templatetags/run_cards.py). Never an
+    activity: only My runs shows one."""
     marks = _marks(user, [run.pk for run in runs]) if user.is_authenticated and runs else {}
     by_run = {}
     for run in runs:

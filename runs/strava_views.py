@@ -167,7 +167,7 @@ def _sign_in(request, tokens, scope, back_to):
                     "your account page.")
     # login() rotates the session key; the session ends when the browser closes. Strava
     # stands for the password here (the session is checked as the password backend's).
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="accounts.backends.PasswordBackend")
     messages.success(request, welcome % {"name": user.display_name})
     # With two-step sign-in on, Strava stands for the password: the code comes next.
     return second_factor.after_password(request, user, back_to) or redirect(back_to)

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from joinrun import page_cache
 from joinrun.page_cache import for_signed_out_visitors
 from joinrun.views import render_form
 
@@ -60,42 +59,26 @@ def _from_followed_clubs(user, count, now=None):
 
 @for_signed_out_visitors
 def run_list(request):
-    filters = RunFilterForm(request.GET)
     # Read on its own, so a bad filter on the archive still shows the archive.
     past = request.GET.get("past", "").lower() not in ("", "0", "false")
-    runs = Run.objects.past() if past else Run.objects.upcoming()
-    status = 200
-    if filters.is_valid():
-        runs = filters.filter(runs)
-    else:
-        # A bad value in a shared or hand-edited link: say what was wrong and show the
-        # whole list rather than an error page.
-        status = 400
-    page = _page_of(request, runs)
-    # The page's rows are shared by every reader (kept): the viewer's marks go beside them.
-    context = {"page": page, "filters": filters, "past": past,
-               "card_marks": card_marks.marks_for(request.user, page.object_list)}
-    return render(request, "runs/run_list.html", context, status=status)
+    # A bad value in a shared or hand-edited link: say what was wrong and show the whole
+    # list rather than an error page. (No parameters, nothing to be wrong: the form,
+    # which the kept body shows, is then made only when the body is.)
+    status = 200 if not request.GET or RunFilterForm(request.GET).is_valid() else 400
 
-
-def _page_of(request, runs):
-    """The page of ``runs`` the request asks for. Its rows and counts are the same for
-    every reader, so each worker keeps them until the next change (joinrun.page_cache):
-    a signed-in runner's list then costs the database only their own marks. The rows are
-    never changed afterwards."""
-    def read():
+    def body_context():
+        filters = RunFilterForm(request.GET)
+        runs = Run.objects.past() if past else Run.objects.upcoming()
+        if filters.is_valid():
+            runs = filters.filter(runs)
         page = Paginator(runs.for_cards(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
-        rows = list(page.object_list)
-        run_cards.keep_values(rows)
-        return rows, page.number, page.paginator.count
+        return {"page": page, "filters": filters, "past": past}
 
-    if not request.user.is_authenticated:  # a visitor's whole page is kept instead
-        rows, number, count = read()
-    else:
-        rows, number, count = page_cache.kept(request, "run-list", read)
-    paginator = Paginator(runs, RUNS_PER_PAGE)
-    paginator.count = count  # kept: no COUNT query
-    return Page(rows, number, paginator)
+    # The same for every reader of a language at this address but for their own marks:
+    # kept, and filled in for this reader.
+    body = run_cards.kept_body(request, "runs/includes/run_list_body.html", body_context,
+                               lambda context: context["page"].object_list)
+    return render(request, "runs/run_list.html", {"body": body, "past": past}, status=status)
 
 
 def _mark_my_status(user, runs):

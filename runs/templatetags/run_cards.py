@@ -4,8 +4,12 @@ A card has two parts. ``runs/includes/run_card.html`` is what every viewer sees 
 (date, title, place, chips, how full it is): it is rendered from the run alone, never
 from the viewer, and puts ``{{ mine }}`` where the viewer's own part goes.
 ``runs/includes/run_card_mine.html`` is that part ("You're going"), from the marks
-``runs.views._mark_my_status`` set on the run (absent for a visitor), or on the run list,
-whose rows every reader shares, from the page's ``card_marks`` (runs/card_marks.py).
+``runs.views._mark_my_status`` set on the run (absent for a visitor).
+
+The run list's whole body is kept once for every reader of a language at an address
+(``kept_body``), with a marker for each card's viewer part that says what the part is made
+from; each reader's page fills the markers in from their own marks (one query) with parts
+kept per set of marks. Its cards come from the kept cards below.
 
 Rendering twenty cards was most of a signed-in runner's run list, and the public part is
 the same for everyone who reads it in one language. So each worker keeps a card, rendered
@@ -27,14 +31,17 @@ rendered in full; a card whose template does more with ``{{ mine }}`` than print
 """
 
 import copy
+import re
 import secrets
+from types import SimpleNamespace
 
 from django import template
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from joinrun import page_cache
+from runs import card_marks
 
 register = template.Library()
 
@@ -48,7 +55,11 @@ VIEWER_MARKS = ("my_status", "my_attended", "managing", "my_activity_id")
 # A run the viewer has no part in: what runs.card_marks gives a visitor.
 NO_MARKS = (None, False, False, None)
 # Where the viewer's part goes in a kept card; random, so no text on a card can match it.
-MARKER = mark_safe(f"<!--mine-{secrets.token_hex(8)}-->")  # noqa: S308 (our own comment)
+SECRET = secrets.token_hex(8)
+MARKER = mark_safe(f"<!--mine-{SECRET}-->")  # noqa: S308 (our own comment)
+# In a kept body: the run, whether it has started, its club and its organiser (_marked).
+BODY_MARKER = re.compile(rf"<!--mine-{SECRET}:(\d+):([01]):(\d*):(\d*)-->")
+MARKING = object()  # card_marks for a kept body: markers, no viewer's part
 RENDER_EACH_TIME = "render each time"
 
 
@@ -57,23 +68,16 @@ cards = page_cache.WorkerMemory(KEPT_CARDS)
 
 @register.simple_tag(takes_context=True)
 def run_card(context, run):
-    """The card of ``run``. The viewer's marks are the run's own attributes, or, where
-    the page's rows are shared by every reader (the run list), the page's
-    ``card_marks``: {run id: marks in VIEWER_MARKS order}."""
-    marks = context.get("card_marks")
-    if marks is None:
-        viewer = tuple(getattr(run, name, None) for name in VIEWER_MARKS)
-    else:
-        viewer = marks.get(run.pk, NO_MARKS)
+    """The card of ``run``, with the viewer's part from the run's own marks; in a body
+    kept for every reader (``kept_body``), with a marker in its place instead."""
+    if context.get("card_marks") is MARKING:
+        return _marked(run, context.get("request"), context["card_changes"])
+    viewer = tuple(getattr(run, name, None) for name in VIEWER_MARKS)
     public = _public_key(run, context.get("request"))
     kept = cards.get(public)
     if kept is not None and kept != RENDER_EACH_TIME and viewer in kept[1]:
         parts, mines = kept
         return mark_safe(mines[viewer].join(parts))  # noqa: S308 (our own templates' output)
-    if marks is not None:  # a row every reader shares: the viewer's marks on a copy
-        run = copy.copy(run)
-        for name, value in zip(VIEWER_MARKS, viewer, strict=True):
-            setattr(run, name, value)
     if kept == RENDER_EACH_TIME:
         return _render(run, _mine(run))
     # Each viewer's part is kept only once the kept card with it is the card in full.
@@ -87,12 +91,95 @@ def run_card(context, run):
     return card
 
 
-def keep_values(runs):
-    """Works out once what each card's key takes from ``runs``, rows that a worker
-    keeps for every reader of a page (joinrun.page_cache.kept) and that nothing changes
-    afterwards."""
-    for run in runs:
-        run._card_values = _loaded(run)
+# A body kept for every reader: the run list's (templates/runs/includes/run_list_body.html)
+
+
+class NotKeepable(Exception):
+    """A card whose template does more with the viewer's part than print it."""
+
+
+def kept_body(request, template_name, context_for, runs_of):
+    """``template_name`` rendered with ``context_for()``, kept in this worker for the
+    address, the language, the time zone and the kind of reader (joinrun.page_cache.kept:
+    until the version moves or the minute ends), with a marker where each card's viewer
+    part goes; returned with ``request.user``'s parts filled in. What a signed-in
+    reader's run list costs is then one look-up, their marks (one query) and the base
+    page. ``runs_of(context)``: the runs whose cards the body shows, to render it in full
+    when a card cannot be kept."""
+    name = ":".join(["body", template_name, translation.get_language(),
+                     timezone.get_current_timezone_name(),
+                     str(request.user.is_authenticated)])
+
+    def render():
+        """(the body with markers, when it stops being true: the next start or end of a
+        run on it), or None when a card cannot be kept."""
+        changes = []
+        context = {**context_for(), "card_marks": MARKING, "card_changes": changes}
+        try:
+            body = render_to_string(template_name, context, request)
+        except NotKeepable:
+            return None
+        return body, min(changes, default=None)
+
+    def still_good(kept):
+        return kept is None or kept[1] is None or timezone.now() < kept[1]
+
+    kept = page_cache.kept(request, name, render, still_good)
+    if kept is None:
+        context = context_for()
+        card_marks.mark(request.user, runs_of(context))
+        return mark_safe(render_to_string(template_name, context, request))  # noqa: S308
+    return _filled(kept[0], request.user)
+
+
+def _marked(run, request, changes):
+    """The run's card with a marker for the viewer's part that says what the part is made
+    from: the run, whether it has started, its club and its organiser. Adds to ``changes``
+    when the card will next say something else (the run starts or ends)."""
+    now = timezone.now()
+    changes.extend(moment for moment in (run.starts_at, run.estimated_end()) if moment > now)
+    public = _public_key(run, request)
+    if cards.get(public) is None:
+        run = copy.copy(run)
+        for name, value in zip(VIEWER_MARKS, NO_MARKS, strict=True):
+            setattr(run, name, value)
+        run_card({"request": request}, run)  # renders the card and keeps it
+    kept = cards.get(public)
+    if kept is None or kept == RENDER_EACH_TIME:
+        raise NotKeepable(run.pk)
+    marker = (f"<!--mine-{SECRET}:{run.pk}:{int(run.has_started(now))}:"
+              f"{run.club_id or ''}:{run.organiser_id or ''}-->")
+    return mark_safe(marker.join(kept[0]))  # noqa: S308 (our own templates' output)
+
+
+def _filled(body, user):
+    found = BODY_MARKER.findall(body)
+    runs = [SimpleNamespace(pk=int(pk), club_id=int(club) if club else None,
+                            organiser_id=int(organiser) if organiser else None)
+            for pk, _started, club, organiser in found]
+    marks = card_marks.marks_for(user, runs)
+    language, template = translation.get_language(), get_template(MINE).template
+    parts = {}
+
+    def part(found):
+        kind = (found[2] == "1", marks[int(found[1])])
+        if kind not in parts:
+            parts[kind] = _mine_of(language, template, *kind)
+        return parts[kind]
+
+    return mark_safe(BODY_MARKER.sub(part, body))  # noqa: S308 (our own templates' output)
+
+
+def _mine_of(language, template, started, viewer):
+    """The viewer's part of a card for these marks, kept per language and template (the
+    part says only this: runs/includes/run_card_mine.html reads nothing else)."""
+    key = ("mine", language, template, started, viewer)
+    mine = cards.get(key)
+    if mine is None:
+        marks = dict(zip(VIEWER_MARKS, viewer, strict=True))
+        mine = _mine(SimpleNamespace(has_started=started, my_position=None, **marks))
+        cards.set(key, mine)
+    return mine
 
 
 def _render(run, mine):
@@ -109,9 +196,7 @@ def _public_key(run, request):
     """The key of the run's card: the values themselves, not a digest of them, so two
     cards never share one."""
     now = timezone.now()
-    loaded = run.__dict__.get("_card_values")
-    if loaded is None:
-        loaded = _loaded(run)
+    loaded = _loaded(run)
     public = (run.pk, _rendering(request), run.has_started(now), run.has_ended(now), *loaded)
     try:
         hash(public)

@@ -8,6 +8,7 @@ import json
 import pytest
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.management import call_command
+from django.db import DataError, IntegrityError
 from django.test import Client
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -363,3 +364,14 @@ def test_the_owner_is_emailed_when_a_passkey_is_added(ana, mailoutbox):
     assert email.subject == "A passkey was added to your join run account"
     assert '("Chrome on Android")' in email.body
     assert "/accounts/password-reset/" in email.body and "#passkeys" in email.body
+
+
+@pytest.mark.parametrize("refusal", [
+    IntegrityError("UNIQUE constraint failed: credential_id_sha256"),  # a second account
+    DataError("integer out of range"),  # a use counter past 2**31 on PostgreSQL
+])
+def test_what_the_database_refuses_is_a_4xx_too(refusal):
+    for view in (passkey_views.CompleteRegistration(), passkey_views.CompleteAuthentication()):
+        answer = view.handle_exception(refusal)
+        assert answer.status_code == 400
+        assert json.loads(answer.content)["detail"]

@@ -237,7 +237,8 @@ def test_turning_it_off_needs_a_code_or_the_password(client, runner, mailoutbox)
     (email,) = [email for email in mailoutbox if "Two-step" in email.subject]
     assert email.to == [runner.email]
     assert email.subject == "Two-step sign-in is off on your join run account"
-    assert "your password alone now" in email.body and "/accounts/password-reset/" in email.body
+    assert "no code is asked for after your password" in email.body
+    assert "/accounts/password-reset/" in email.body
 
 
 def test_new_recovery_codes_need_a_code_and_replace_the_old_ones(client, runner, settings):

@@ -164,6 +164,7 @@ def seed_small():
     """The small size: SMALL_RUNS upcoming runs; the first is the "big run", with one
     runner, who is also the signed-in viewer. Returns (big run, viewer)."""
     from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
 
     from accounts.models import User
     from clubs.models import Club, Organiser
@@ -174,9 +175,12 @@ def seed_small():
                                     password=unusable)
     club = Club.objects.create(name=CLUB_NAME, slug="tivoli-trotters", place="Ljubljana")
     Organiser.objects.create(club=club, user=organiser)
+    # Runners whose addresses are confirmed, as a runner's is once they have signed up
+    # (an unconfirmed one also gets the "Please confirm your email" notice on every page).
+    confirmed = timezone.now()
     User.objects.bulk_create(
         User(email=f"runner{i:03d}@example.com", display_name=f"Runner {i:03d}",
-             password=unusable)
+             password=unusable, email_confirmed_at=confirmed)
         for i in range(1, BIG_RUN_RUNNERS + 1)
     )
     runs = create_runs(organiser, range(SMALL_RUNS))

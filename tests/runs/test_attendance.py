@@ -546,7 +546,7 @@ def test_the_check_in_page_makes_as_many_queries_for_30_runners_as_for_one(
     run = make_run(organiser, starts_at=ago(minutes=10))
     for person in make_runners(count):
         on(run, person)
-    # Session, user, the run, its runners.
-    with django_assert_num_queries(4):
+    # The session with its account, the run, its runners.
+    with django_assert_num_queries(3):
         page = text(organiser_client.get(check_in_url(run)))
     assert page.count('class="check-in-row') == count

@@ -87,12 +87,13 @@ def test_my_runs_makes_as_many_queries_for_ten_waitlists_as_for_one(
             run.join(runner)
 
     client.force_login(runner)
-    # Session, user, the runs of followed clubs, going/waiting, organising, past.
+    # The session with its account, the runs of followed clubs, going/waiting,
+    # organising, past.
     waitlists(1)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         page = text(client.get(MINE))
     assert "You're #1 on the waitlist" in page
     waitlists(9)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         page = text(client.get(MINE))
     assert page.count("You're #1 on the waitlist") == 10

@@ -153,8 +153,9 @@ def test_my_runs_makes_as_many_queries_for_ten_past_runs_as_for_one(
         went(make_run(organiser, title=f"Past {number}", days=-1 - number), runner,
              came=number % 2 == 0)
     client.force_login(runner)
-    # Session, user, the runs of followed clubs, going/waiting, organising, past.
-    with django_assert_num_queries(6):
+    # The session with its account, the runs of followed clubs, going/waiting,
+    # organising, past.
+    with django_assert_num_queries(5):
         page = text(client.get("/runs/mine/"))
     assert page.count("You ran it") == (count + 1) // 2
 
@@ -166,8 +167,8 @@ def test_the_archive_makes_as_many_queries_for_many_runs_as_for_few(
     for number in range(count):
         went(make_run(organiser, title=f"Past {number}", days=-1 - number), runner,
              came=number % 2 == 0)
-    # Session, user, count, a page of runs, the runner's places on that page.
-    with django_assert_num_queries(5):
+    # The session with its account, count, a page of runs, the runner's places on it.
+    with django_assert_num_queries(4):
         page = text(runner_client.get("/runs/?past=1"))
     assert page.count("You ran it") + page.count("You were going") == min(count, 20)
 

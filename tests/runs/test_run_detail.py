@@ -195,7 +195,7 @@ def test_started_run_cannot_be_joined_or_left(client, runner, organiser, joined)
 @pytest.mark.parametrize("count", [1, 200])
 @pytest.mark.parametrize(("viewer", "queries"), [
     ("anonymous", 1),  # the run with its counts and organiser
-    ("organiser", 5),  # session, user, the run, the organiser's own place, the names
+    ("organiser", 4),  # the session with its account, the run, own place, the names
 ])
 def test_run_page_queries_stay_flat_as_runners_join(
     client, organiser, django_assert_num_queries, count, viewer, queries

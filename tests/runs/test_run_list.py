@@ -316,7 +316,7 @@ def test_run_list_queries_stay_flat_for_a_signed_in_runner(
     Participation.objects.bulk_create(
         Participation(run=run, runner=runner, status="going") for run in runs
     )
-    # Session, user, count, a page of runs, the runner's places on that page.
-    with django_assert_num_queries(5):
+    # The session with its account, count, a page of runs, the runner's places on it.
+    with django_assert_num_queries(4):
         response = runner_client.get("/runs/")
     assert text(response).count("You're going") == min(count, 20)

@@ -125,7 +125,7 @@ def test_the_list_makes_as_many_queries_for_40_runners_as_for_one(
     run = make_run(organiser, capacity=10)
     for person in make_runners(count):
         run.join(person)
-    # Session, user, the run, its runners with their places.
-    with django_assert_num_queries(4):
+    # The session with its account, the run, its runners with their places.
+    with django_assert_num_queries(3):
         rows = rows_of(organiser_client.get(csv_url(run)))
     assert len(rows) == count + 1
