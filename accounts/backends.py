@@ -11,6 +11,7 @@ session's password hash, so a changed password signs the session out as before.
 
 from contextvars import ContextVar
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.backends import ModelBackend
 from django_otp_webauthn.backends import WebAuthnBackend
 
@@ -31,3 +32,7 @@ class PasswordBackend(_FromTheSession, ModelBackend):
 
 class PasskeyBackend(_FromTheSession, WebAuthnBackend):
     """A passkey alone (accounts/passkey_views.py)."""
+
+    async def aget_user(self, user_id):
+        # For request.auser(), which Django's other backends answer too.
+        return await sync_to_async(self.get_user)(user_id)

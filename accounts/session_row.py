@@ -5,7 +5,7 @@ build that query (and then the account's) than the database took to answer both:
 of a signed-in page's work. This builds the joined query once per database, runs it with
 the session key and the time, and turns the row into a Session and a User as the ORM
 would (each column through its database's and its field's converters, then
-``Model.from_db``). A test holds it to the ORM's answers (tests/accounts/test_sessions_list.py).
+``Model.from_db``). A test holds it to the ORM's answers (tests/accounts/test_session_row.py).
 """
 
 from functools import cache
@@ -15,7 +15,7 @@ from django.db import connections
 
 @cache
 def _plan(alias):
-    """(SQL, session field names, user field names, converters) for database ``alias``."""
+    """(SQL, session fields, user fields) for database ``alias``."""
     from accounts.models import Session, User
 
     connection = connections[alias]
@@ -32,21 +32,26 @@ def _plan(alias):
            f"LEFT JOIN {quote(User._meta.db_table)} u "
            f"ON u.{quote(User._meta.pk.column)} = s.{user_id} "
            f"WHERE s.{quote(Session._meta.pk.column)} = %s AND s.{expires} > %s")
+    return sql, session_fields, user_fields
+
+
+def _converters(connection, session_fields, user_fields):
+    """Each column's converters, as the ORM applies them, from this thread's connection
+    (some read its settings, such as SQLite's time zone)."""
     converters = []
     for alias_name, fields in (("s", session_fields), ("u", user_fields)):
         for field in fields:
             column = field.get_col(alias_name)
             converters.append(connection.ops.get_db_converters(column)
                               + column.get_db_converters(connection))
-    return (sql, [field.attname for field in session_fields],
-            [field.attname for field in user_fields], converters)
+    return converters
 
 
 def load(session_key, now, alias="default"):
     """(Session, User or None) of the live session ``session_key``, or None."""
     from accounts.models import Session, User
 
-    sql, session_names, user_names, converters = _plan(alias)
+    sql, session_fields, user_fields = _plan(alias)
     connection = connections[alias]
     with connection.cursor() as cursor:
         cursor.execute(sql, [session_key, connection.ops.adapt_datetimefield_value(now)])
@@ -54,10 +59,13 @@ def load(session_key, now, alias="default"):
     if row is None:
         return None
     values = []
+    converters = _converters(connection, session_fields, user_fields)
     for value, field_converters in zip(row, converters, strict=True):
         for converter in field_converters:
             value = converter(value, None, connection)
         values.append(value)
+    session_names = [field.attname for field in session_fields]
+    user_names = [field.attname for field in user_fields]
     split = len(session_names)
     session = Session.from_db(alias, session_names, values[:split])
     user_id = values[split + user_names.index(User._meta.pk.attname)]

@@ -98,6 +98,10 @@ class NotKeepable(Exception):
     """A card whose template does more with the viewer's part than print it."""
 
 
+# Kept instead of a body that cannot be kept, so it is not tried again for every reader.
+NOT_KEEPABLE = ("not keepable",)
+
+
 def kept_body(request, template_name, context_for, runs_of):
     """``template_name`` rendered with ``context_for()``, kept in this worker for the
     address, the language, the time zone and the kind of reader (joinrun.page_cache.kept:
@@ -114,18 +118,21 @@ def kept_body(request, template_name, context_for, runs_of):
         """(the body with markers, when it stops being true: the next start or end of a
         run on it), or None when a card cannot be kept."""
         changes = []
-        context = {**context_for(), "card_marks": MARKING, "card_changes": changes}
+        # No CSRF token: this reader's would be served to every other (a POST form in the
+        # body would show it missing at once, in its own tests).
+        context = {**context_for(), "card_marks": MARKING, "card_changes": changes,
+                   "csrf_token": None}
         try:
             body = render_to_string(template_name, context, request)
         except NotKeepable:
-            return None
+            return NOT_KEEPABLE
         return body, min(changes, default=None)
 
     def still_good(kept):
-        return kept is None or kept[1] is None or timezone.now() < kept[1]
+        return kept is NOT_KEEPABLE or kept[1] is None or timezone.now() < kept[1]
 
     kept = page_cache.kept(request, name, render, still_good)
-    if kept is None:
+    if kept is NOT_KEEPABLE:
         context = context_for()
         card_marks.mark(request.user, runs_of(context))
         return mark_safe(render_to_string(template_name, context, request))  # noqa: S308

@@ -199,3 +199,26 @@ def test_the_body_every_reader_shares_carries_nobodys_place(client, ana, organis
     (bob,) = make_runners(1)
     client.force_login(bob)
     assert "You're going" not in card_of(client, "Tuesday river loop")  # the same body
+
+
+def test_a_form_in_the_shared_body_never_carries_a_readers_csrf_token(
+    client, ana, organiser, run, settings, tmp_path
+):
+    """The body is rendered for the first reader and kept for all: a POST form in it must
+    not keep that reader's CSRF token for the next (it gets none: its own tests notice)."""
+    from pathlib import Path
+
+    original = Path(settings.BASE_DIR / "templates/runs/includes/run_list_body.html")
+    template = tmp_path / "runs" / "includes" / "run_list_body.html"
+    template.parent.mkdir(parents=True)
+    template.write_text(original.read_text() + '<form method="post">{% csrf_token %}</form>')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0],
+                           "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    client.force_login(ana)
+    first = client.get("/runs/").content.decode()
+    (bob,) = make_runners(1)
+    client.force_login(bob)
+    second = client.get("/runs/").content.decode()
+    for page in (first, second):
+        body = page.split('<div class="page-head">')[1]
+        assert "csrfmiddlewaretoken" not in body
