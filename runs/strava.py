@@ -19,6 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from joinrun.page_cache import pages_changed
+from joinrun.ratelimit import Limiter
 
 from . import strava_client as client
 from .models import (
@@ -454,36 +455,67 @@ def unlink(participation):
 # Strava cannot answer, the data goes: Strava's rule is to delete on revocation, and a
 # link is easily made again.
 
+# Strava's webhook events are not signed and athlete ids are public: anyone can post one.
+# So an event is only a reason to ask Strava, and only Strava's own answer acts: a refusal
+# of the runner's token (401) for a revocation, "not found" (404) for a deleted activity.
+# Anything else (429, 5xx, a timeout) means "not now": nothing is forgotten, and Strava
+# sends its events again. Asking costs a call against join run's shared rate limit, so
+# each athlete's events may ask a few times an hour, and all of them together draw on
+# their own share of the limit, so a flood of events never uses up what signing in needs.
+EVENT_CHECKS_PER_ATHLETE = Limiter("strava-event-checks", limit=5, window=60 * 60)
+EVENT_CHECKS_IN_ALL = Limiter("strava-event-checks-all", limit=30, window=15 * 60)
+
+
+def _may_check_event(athlete_id):
+    """True (and counted) when an event of ``athlete_id`` may cost a call to Strava."""
+    athlete = str(athlete_id)
+    if (EVENT_CHECKS_PER_ATHLETE.exceeded(athlete)
+            or EVENT_CHECKS_IN_ALL.exceeded("all")):
+        log.warning("A Strava webhook event was acknowledged unchecked: the events' share of "
+                    "Strava's rate limit is used up for now.")
+        return False
+    EVENT_CHECKS_PER_ATHLETE.record(athlete)
+    EVENT_CHECKS_IN_ALL.record("all")
+    return True
+
+
 def athlete_revoked(athlete_id):
     """The runner removed join run in their Strava settings: forget the connection, once
     Strava refuses its tokens. True when it was forgotten."""
     connection = StravaConnection.objects.filter(
         athlete_id=athlete_id, refresh_token__isnull=False).select_related("user").first()
-    if connection is None:
+    if connection is None or not _may_check_event(athlete_id):
         return False
     try:
         call(connection, "/athlete")
     except StravaError as error:
-        if error.code != StravaError.UNAUTHORIZED:  # then call() has already forgotten it
-            forget(connection)
-        return True
+        if error.code == StravaError.UNAUTHORIZED:  # call() has forgotten the connection
+            return True
+        log.warning("A deauthorization event could not be checked with Strava (%s); the "
+                    "connection stays until Strava confirms it.", error.code)
+        return False
     log.warning("A deauthorization event that Strava does not confirm was ignored.")
     return False
 
 
 def activity_deleted(athlete_id, activity_id):
     """The runner deleted an activity on Strava: its link and "attended" mark go too,
-    once Strava no longer has it."""
+    once Strava says it no longer has it."""
     links = ActivityLink.objects.filter(
         activity_id=activity_id, participation__runner__strava__athlete_id=athlete_id
     ).select_related("participation__runner__strava")
     for link_ in links:
         connection = link_.participation.runner.strava
         if connection.is_connected:
+            if not _may_check_event(athlete_id):
+                continue
             try:
                 activity(connection, activity_id, use_cache=False)
-            except StravaError:
-                pass  # gone, or Strava cannot tell us: unlink
+            except StravaError as error:
+                if error.code not in (StravaError.NOT_FOUND, StravaError.UNAUTHORIZED):
+                    log.warning("An activity-deleted event could not be checked with "
+                                "Strava (%s); the link stays.", error.code)
+                    continue
             else:
                 log.warning("An activity-deleted event that Strava does not confirm was "
                             "ignored.")

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SCOPE = "read,activity:read"
 PAUSE_KEY = "strava:paused-until"
+READ_PAUSE_KEY = "strava:reads-paused-until"
 QUARTER_HOUR = 15 * 60
 
 
@@ -62,10 +63,13 @@ def _timeout():
 
 # Rate limits
 
-def paused_until(now=None):
-    """When calls may go out again, or None when they may go out now."""
-    until = cache.get(PAUSE_KEY)
+def paused_until(now=None, *, read=True):
+    """When calls may go out again, or None when they may go out now. Reads (GET) also
+    wait for the read limit; other calls (the token exchange that signs someone in with
+    Strava) only for the overall one."""
     now = now or timezone.now()
+    pauses = [cache.get(PAUSE_KEY)] + ([cache.get(READ_PAUSE_KEY)] if read else [])
+    until = max((pause for pause in pauses if pause is not None), default=None)
     if until is None or until <= now.timestamp():
         return None
     return dt.datetime.fromtimestamp(until, tz=dt.UTC)
@@ -90,33 +94,36 @@ def _pairs(response, name):
 
 
 def _note_rate_limits(response, method, now):
-    """Pauses every worker when Strava says usage has reached a limit."""
-    names = [("X-RateLimit-Limit", "X-RateLimit-Usage")]
-    if method == "GET":  # reads also count against the tighter read limit
-        names.append(("X-ReadRateLimit-Limit", "X-ReadRateLimit-Usage"))
-    until = None
-    for limit_name, usage_name in names:
-        limits, usage = _pairs(response, limit_name), _pairs(response, usage_name)
-        if not limits or not usage:
+    """Pauses every worker when Strava says usage has reached a limit: the read limit
+    pauses reads only, so reads used up (say, by webhook events) never stop sign-ins."""
+    read = method == "GET"
+    limits = [("X-RateLimit-Limit", "X-RateLimit-Usage", PAUSE_KEY)]
+    if read:  # reads also count against the tighter read limit
+        limits.append(("X-ReadRateLimit-Limit", "X-ReadRateLimit-Usage", READ_PAUSE_KEY))
+    pauses = {}
+    for limit_name, usage_name, key in limits:
+        limit, usage = _pairs(response, limit_name), _pairs(response, usage_name)
+        if not limit or not usage:
             continue
-        if usage[1] >= limits[1]:
-            until = max(until or 0, _next_midnight_utc(now))
-        elif usage[0] >= limits[0]:
-            until = max(until or 0, _next_quarter_hour(now))
-    if response.status_code == 429 and until is None:
-        until = _next_quarter_hour(now)  # no usable headers: Strava's windows are 15 min
-    if until is not None:
+        if usage[1] >= limit[1]:
+            pauses[key] = _next_midnight_utc(now)
+        elif usage[0] >= limit[0]:
+            pauses[key] = _next_quarter_hour(now)
+    if response.status_code == 429 and not pauses:
+        # No usable headers: Strava's windows are 15 minutes.
+        pauses[READ_PAUSE_KEY if read else PAUSE_KEY] = _next_quarter_hour(now)
+    for key, until in pauses.items():
         # Never shorten a longer pause another worker has just set (the daily limit).
-        until = max(until, cache.get(PAUSE_KEY) or 0)
-        cache.set(PAUSE_KEY, until, timeout=until - int(now.timestamp()) + 1)
-    return until
+        pauses[key] = until = max(until, cache.get(key) or 0)
+        cache.set(key, until, timeout=until - int(now.timestamp()) + 1)
+    return max(pauses.values(), default=None)
 
 
 # Calls
 
 def _request(method, url, *, token=None, data=None, params=None, now=None):
     now = now or timezone.now()
-    until = paused_until(now)
+    until = paused_until(now, read=method == "GET")
     if until:
         raise StravaError(StravaError.RATE_LIMITED, "paused", retry_at=until)
     headers = {"Accept": "application/json"}

@@ -117,14 +117,75 @@ def test_forged_deauthorization_that_strava_does_not_confirm_changes_nothing(
     assert still_linked(participation)
 
 
-def test_deauthorization_while_strava_cannot_confirm_it_forgets_to_be_safe(
-    strava, runner, linked, fake_strava
+@pytest.mark.parametrize("fault", ["500", "429", "slow"])
+def test_deauthorization_that_strava_cannot_confirm_now_changes_nothing(
+    strava, runner, linked, fake_strava, settings, fault
+):
+    """Only Strava refusing the runner's own token (401) forgets a connection: a busy,
+    failing or slow Strava means "not now" (Strava sends its events again)."""
+    settings.STRAVA_TIMEOUT = 1
+    athlete_id, participation = linked
+    fake_strava.fail(fault, times=None)
+    assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+    assert StravaConnection.objects.get(user=runner).is_connected
+    assert still_linked(participation)
+
+
+@pytest.mark.parametrize("fault", ["500", "429"])
+def test_a_deleted_activity_that_strava_cannot_confirm_now_stays_linked(
+    strava, linked, fake_strava, fault
 ):
     athlete_id, participation = linked
-    fake_strava.fail("500", times=None)
-    assert post_event(strava, deauthorization(athlete_id)).status_code == 200
-    assert not StravaConnection.objects.filter(user=runner).exists()
-    assert not still_linked(participation)
+    fake_strava.fail(fault, times=None)
+    assert post_event(strava, activity_event(athlete_id, "delete")).status_code == 200
+    assert still_linked(participation)
+
+
+def test_a_flood_of_forged_events_neither_forgets_the_runner_nor_stops_sign_ins(
+    strava, runner, linked, fake_strava, client
+):
+    """200 forged revocations for one runner's public athlete id while Strava's read limit
+    is used up (it answers 429): the runner stays connected, only a few events cost a call
+    to Strava, and signing in with Strava (no read) still works."""
+    from runs import strava_client
+    from tests.runs.test_strava_connect import connect_through_strava
+
+    athlete_id, participation = linked
+    limit = fake_strava.read_rate_limit
+    fake_strava.read_usage = [limit[0], limit[0]]  # every read now gets Strava's 429
+    sent = len(fake_strava.requests)
+    for _ in range(200):
+        assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+    assert StravaConnection.objects.get(user=runner).is_connected
+    assert still_linked(participation)
+    assert len(fake_strava.requests) - sent <= 5  # the athlete's few checks an hour
+    assert strava_client.paused_until(read=True) is not None  # reads wait
+    assert strava_client.paused_until(read=False) is None  # sign-ins do not
+
+    someone = fake_strava.add_athlete("Bojan", "Kos")
+    fake_strava.signed_in_athlete = someone
+    response = connect_through_strava(client)
+    assert response.status_code == 302
+    assert StravaConnection.objects.filter(athlete_id=someone).exists()
+
+
+def test_events_of_many_athletes_draw_on_their_own_share_of_the_rate_limit(
+    strava, fake_strava, db
+):
+    """However many runners' ids a flood names, the events together make at most their
+    share of calls in 15 minutes, and leave the rest of Strava's limit to the site."""
+    from runs import strava as strava_service
+
+    athletes = []
+    for number in range(40):
+        person = User.objects.create_user(f"r{number}@example.com", "long-enough-password-42",
+                                          display_name=f"Runner {number}")
+        athletes.append(connect_strava(person, fake_strava)[1])
+    sent = len(fake_strava.requests)
+    for athlete_id in athletes:
+        post_event(strava, deauthorization(athlete_id))
+    assert len(fake_strava.requests) - sent == strava_service.EVENT_CHECKS_IN_ALL.limit
+    assert StravaConnection.objects.count() == 40
 
 
 def test_revoked_strava_only_account_keeps_its_athlete_to_sign_in_again(strava, fake_strava, db):
