@@ -25,7 +25,6 @@ import json
 import time
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp_webauthn.helpers import WebAuthnHelper
@@ -105,8 +104,7 @@ def remove(passkey):
 
 def remove_all(user):
     """Removes every passkey of ``user``; returns how many there were."""
-    with transaction.atomic():
-        count, _by_model = WebAuthnCredential.objects.filter(user=user).delete()
+    count, _by_model = WebAuthnCredential.objects.filter(user=user).delete()
     return count
 
 

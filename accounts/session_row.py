@@ -8,14 +8,20 @@ would (each column through its database's and its field's converters, then
 ``Model.from_db``). A test holds it to the ORM's answers (tests/accounts/test_session_row.py).
 """
 
+import weakref
 from functools import cache
 
 from django.db import connections
 
+# Each thread's connection's converters, worked out on its first session (they read that
+# connection's own settings, such as SQLite's time zone, when they run).
+_converters_of = weakref.WeakKeyDictionary()
+
 
 @cache
 def _plan(alias):
-    """(SQL, session fields, user fields) for database ``alias``."""
+    """(Session, User, SQL, session fields, user fields, their attribute names) for
+    database ``alias``."""
     from accounts.models import Session, User
 
     connection = connections[alias]
@@ -32,26 +38,30 @@ def _plan(alias):
            f"LEFT JOIN {quote(User._meta.db_table)} u "
            f"ON u.{quote(User._meta.pk.column)} = s.{user_id} "
            f"WHERE s.{quote(Session._meta.pk.column)} = %s AND s.{expires} > %s")
-    return sql, session_fields, user_fields
+    return (Session, User, sql, session_fields, user_fields,
+            [field.attname for field in session_fields],
+            [field.attname for field in user_fields])
 
 
 def _converters(connection, session_fields, user_fields):
-    """Each column's converters, as the ORM applies them, from this thread's connection
-    (some read its settings, such as SQLite's time zone)."""
+    """Each column's converters, as the ORM applies them, for this thread's connection."""
+    converters = _converters_of.get(connection)
+    if converters is not None:
+        return converters
     converters = []
     for alias_name, fields in (("s", session_fields), ("u", user_fields)):
         for field in fields:
             column = field.get_col(alias_name)
             converters.append(connection.ops.get_db_converters(column)
                               + column.get_db_converters(connection))
+    _converters_of[connection] = converters
     return converters
 
 
 def load(session_key, now, alias="default"):
     """(Session, User or None) of the live session ``session_key``, or None."""
-    from accounts.models import Session, User
-
-    sql, session_fields, user_fields = _plan(alias)
+    (Session, User, sql, session_fields, user_fields,  # noqa: N806
+     session_names, user_names) = _plan(alias)
     connection = connections[alias]
     with connection.cursor() as cursor:
         cursor.execute(sql, [session_key, connection.ops.adapt_datetimefield_value(now)])
@@ -64,8 +74,6 @@ def load(session_key, now, alias="default"):
         for converter in field_converters:
             value = converter(value, None, connection)
         values.append(value)
-    session_names = [field.attname for field in session_fields]
-    user_names = [field.attname for field in user_fields]
     split = len(session_names)
     session = Session.from_db(alias, session_names, values[:split])
     user_id = values[split + user_names.index(User._meta.pk.attname)]

@@ -64,15 +64,16 @@ def run_list(request):
     # A bad value in a shared or hand-edited link: say what was wrong and show the whole
     # list rather than an error page. (No parameters, nothing to be wrong: the form,
     # which the kept body shows, is then made only when the body is.)
-    status = 200 if not request.GET or RunFilterForm(request.GET).is_valid() else 400
+    filters = RunFilterForm(request.GET) if request.GET else None
+    status = 200 if filters is None or filters.is_valid() else 400
 
     def body_context():
-        filters = RunFilterForm(request.GET)
+        form = filters or RunFilterForm(request.GET)
         runs = Run.objects.past() if past else Run.objects.upcoming()
-        if filters.is_valid():
-            runs = filters.filter(runs)
+        if form.is_valid():
+            runs = form.filter(runs)
         page = Paginator(runs.for_cards(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
-        return {"page": page, "filters": filters, "past": past}
+        return {"page": page, "filters": form, "past": past}
 
     # The same for every reader of a language at this address but for their own marks:
     # kept, and filled in for this reader.
