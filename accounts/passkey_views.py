@@ -30,6 +30,7 @@ from webauthn.helpers import bytes_to_base64url
 from joinrun.text import one_line
 
 from . import emails, passkeys, second_factor
+from . import views as account_views
 from .models import Session
 
 
@@ -174,14 +175,15 @@ class NameForm(forms.Form):
 def rename(request, passkey_id):
     passkey = get_object_or_404(WebAuthnCredential, pk=passkey_id, user=request.user)
     form = NameForm(request.POST)
-    if form.is_valid():
-        passkeys.rename(passkey, form.cleaned_data["name"])
-        messages.success(request, _("The passkey is now called “%(name)s”.")
-                         % {"name": form.cleaned_data["name"]})
-    else:
+    if not form.is_valid():
+        # My account again, with what was wrong: a 400, the passkey's name unchanged.
         for error in form.errors.get("name", []):
             messages.error(request, _("The passkey keeps its name: %(error)s")
                            % {"error": error})
+        return account_views.render_profile(request, status=400)
+    passkeys.rename(passkey, form.cleaned_data["name"])
+    messages.success(request, _("The passkey is now called “%(name)s”.")
+                     % {"name": form.cleaned_data["name"]})
     return redirect(_on_account())
 
 

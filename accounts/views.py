@@ -333,6 +333,13 @@ def profile(request):
             throttle.record_failed_password_check(request.user)
         status = 400
         request.user.refresh_from_db()  # undo the invalid values a ModelForm applied
+    return render_profile(request, forms, status=status)
+
+
+def render_profile(request, forms=None, *, status=200):
+    """My account with ``forms`` (their blank ones where not given), for its own forms
+    and for passkey renaming (accounts/passkey_views.py), which answer mistakes here."""
+    forms = forms or {name: make(request, None) for name, make in PROFILE_FORMS.items()}
     context = {f"{name}_form": form for name, form in forms.items()}
     context["confirm_days"] = tokens.CONFIRM_MAX_AGE.days
     context["sessions"] = sessions.listed(request)
