@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accounts",
     "clubs",
     "runs",
+    "strava",
     "privacy",
     # After the apps (its register entry is erased first: it points at their accounts),
     # before django_tasks_db, so its `db_worker` (which first recovers what a killed

@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("clubs/", include("clubs.urls")),
     path("privacy/", include("privacy.urls")),
-    path("strava/", include("runs.strava_urls")),
+    path("strava/", include("strava.urls")),
     path(".well-known/", include("privacy.well_known_urls")),
     path("admin/", admin.site.urls),
     path("", include("runs.urls")),

@@ -1,12 +1,12 @@
 """Who came to a run: join run's own fact, marked on join run.
 
-A runner says "I was there", or an organiser checks runners in at the meeting point;
-linking the runner's own Strava activity marks them too (runs/strava.py). Marks can be
+A runner says "I was there", or an organiser checks runners in at the meeting point.
+Nothing else marks anyone: a linked Strava activity is for its runner's eyes alone
+(Strava's rule), so what others see is never derived from it. Marks can be
 made from the run's start until CHECK_IN_DAYS after it: long enough to catch up after a
 weekend, short enough that a mark is still something somebody remembers.
 
-Everyone on the run and its organisers see who came; the Strava activity behind a mark
-stays with its runner (Strava's rule).
+Everyone on the run and its organisers see who came.
 """
 
 import csv

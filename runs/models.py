@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club
-from joinrun.encryption import EncryptedTextField
 from joinrun.mail import webcal
 from joinrun.page_cache import pages_changed
 from joinrun.text import one_line
@@ -458,11 +457,6 @@ class ParticipationQuerySet(models.QuerySet):
     def in_order(self):
         return self.order_by("joined_at", "pk")
 
-    def attended_through_strava(self):
-        """Attendance marks a Strava link may take back when it goes: not those made on
-        join run (marks from before join run kept its own came only from links)."""
-        return self.exclude(attended_by__in=Participation.MARKED_ON_JOIN_RUN)
-
     def with_position(self):
         """Adds ``position``: the place on the run's waitlist (for waitlisted ones)."""
         ahead = (
@@ -479,15 +473,12 @@ class ParticipationQuerySet(models.QuerySet):
 class AttendanceMarker(models.TextChoices):
     RUNNER = "runner", _("The runner")
     ORGANISER = "organiser", _("An organiser")
-    STRAVA = "strava", _("A linked Strava activity")
 
 
 class Participation(models.Model):
     class Status(models.TextChoices):
         GOING = "going", _("Going")
         WAITLISTED = "waitlisted", _("On the waitlist")
-
-    MARKED_ON_JOIN_RUN = (AttendanceMarker.RUNNER, AttendanceMarker.ORGANISER)
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="participations")
     runner = models.ForeignKey(
@@ -496,11 +487,13 @@ class Participation(models.Model):
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices)
     # When the runner joined: first come, first served on the waitlist.
     joined_at = models.DateTimeField(_("Joined at"), default=timezone.now)
-    # That the runner came: marked by the runner ("I was there"), by an organiser at the
-    # check-in, or by linking the runner's own Strava activity to the run.
+    # That the runner came: marked by the runner ("I was there") or by an organiser at
+    # the check-in. Join run's own fact, never derived from Strava (Strava's rule: what
+    # others see about a runner comes from no Strava data; a linked activity is the
+    # runner's alone).
     attended_at = models.DateTimeField(_("Attended at"), null=True, blank=True)
-    # Who made that mark: unlinking a Strava activity takes back only a mark the link
-    # made, never one the runner or an organiser made on join run.
+    # Who made that mark: a runner may take back their own "I was there", not an
+    # organiser's check-in.
     attended_by = models.CharField(_("Attendance marked by"), max_length=10, blank=True,
                                    choices=AttendanceMarker.choices, editable=False)
     # How often the place moved between going and the waitlist: added to the run's
@@ -535,59 +528,6 @@ class Participation(models.Model):
             run_id=self.run_id, status=self.Status.WAITLISTED
         ).filter(Q(joined_at__lt=self.joined_at) | Q(joined_at=self.joined_at, pk__lt=self.pk))
         return ahead.count() + 1
-
-
-class StravaConnection(models.Model):
-    """A runner's Strava account, connected at their request (OAuth). Only what calling
-    Strava on their behalf needs; nothing from their Strava profile."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="strava")
-    # Who they are at Strava: to sign them in, and to act on Strava's webhook events.
-    athlete_id = models.BigIntegerField(_("Strava athlete id"), unique=True)
-    # The scopes the runner granted (they can untick some on Strava's consent page).
-    scope = models.CharField(_("Granted scope"), max_length=200)
-    # Encrypted at rest (joinrun/encryption.py). None once Strava has refused them (or no
-    # key in TOKEN_KEYS opens them): an account that signs in only with Strava keeps its
-    # athlete id, so signing in with Strava again finds it instead of making a new one.
-    access_token = EncryptedTextField(null=True)
-    refresh_token = EncryptedTextField(null=True)
-    expires_at = models.DateTimeField(null=True)
-    # Shown to the runner and in their export: since when join run may call Strava.
-    connected_at = models.DateTimeField(_("Connected at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("Strava connection")
-
-    def __str__(self):
-        return f"Strava athlete {self.athlete_id}"
-
-    @property
-    def is_connected(self):
-        """Whether join run may call Strava for this runner now."""
-        return self.refresh_token is not None
-
-
-class ActivityLink(models.Model):
-    """A runner's own Strava activity for a run they ran: only its id. Its name, distance
-    and times are fetched from Strava when shown to that runner, and to nobody else."""
-
-    participation = models.OneToOneField(Participation, on_delete=models.CASCADE,
-                                         related_name="activity_link")
-    # Unique: one activity was run once. Also the index for Strava's "activity deleted".
-    activity_id = models.BigIntegerField(_("Strava activity id"), unique=True)
-
-    def __str__(self):
-        return f"Strava activity {self.activity_id}"
-
-    @property
-    def strava_url(self):
-        return strava_activity_url(self.activity_id)
-
-
-def strava_activity_url(activity_id):
-    # Strava's branding rule: links to its data say "View on Strava" and go here.
-    return f"https://www.strava.com/activities/{activity_id}"
 
 
 class CalendarFeed(models.Model):

@@ -9,8 +9,8 @@ from joinrun.mail import site_url
 from joinrun.page_cache import pages_changed
 from joinrun.personal_data import PersonalField, Section, iso
 
-from . import emails, services, strava
-from .models import ActivityLink, CalendarFeed, Participation, Route, Run, StravaConnection
+from . import emails, services
+from .models import CalendarFeed, Participation, Route, Run
 
 
 def export_organised_runs(user):
@@ -110,44 +110,6 @@ def erase_participations(user):
             emails.send_promoted(promoted)
 
 
-def export_strava(user):
-    connection = StravaConnection.objects.filter(user=user).first()
-    links = ActivityLink.objects.filter(participation__runner=user).select_related(
-        "participation__run").order_by("participation__run__starts_at", "pk")
-    return {
-        # Never the tokens: they are join run's keys to Strava, not facts about you.
-        "connection": connection and {
-            "athlete_id": connection.athlete_id,
-            # False after Strava refused our access: an account that signs in only with
-            # Strava keeps its athlete id to sign in with it again.
-            "connected": connection.is_connected,
-            "scope": connection.scope,
-            "connected_at": iso(connection.connected_at),
-        },
-        "linked_activities": [
-            {
-                "run": link.participation.run.title,
-                "starts_at": iso(link.participation.run.starts_at),
-                "activity_id": link.activity_id,
-                "strava_url": link.strava_url,
-            }
-            for link in links
-        ],
-    }
-
-
-def erase_strava(user):
-    """Strava is told to end our access once the erasure has committed; the connection
-    and links go now."""
-    connection = StravaConnection.objects.filter(user=user).first()
-    if connection is not None:
-        if connection.is_connected:
-            strava.deauthorize_later(connection)
-        strava.forget(connection, erasing=True)
-    else:
-        ActivityLink.objects.filter(participation__runner=user).delete()
-
-
 def export_calendar_feed(user):
     feed = CalendarFeed.objects.filter(user=user).first()
     # The address is yours: it is in your export, as it is on My account.
@@ -163,11 +125,6 @@ ROUTE_KEPT = _("With its run, until you replace or remove it or delete your acco
                "routes of all the runs you organised go with your account, also from the "
                "past runs and club runs that stay.")
 UNTIL_LEFT = _("Until you leave the run or delete your account.")
-TOKENS_PURPOSE = _("Join run's keys to read your Strava activities when you ask, and when "
-                   "they expire: encrypted, never shown and never exported.")
-UNTIL_DISCONNECTED = _("Until you disconnect Strava (or remove join run in Strava's settings) "
-                       "or delete your account.")
-
 SECTIONS = [
     Section(
         name="organised_runs",
@@ -232,61 +189,19 @@ SECTIONS = [
             ),
             PersonalField(
                 "runs.Participation", "attended_at",
-                _("That you came: marked by you, by the organiser at the meeting point, or "
-                  "by linking your Strava activity. The organiser and the run's other "
-                  "runners see it."),
+                _("That you came: marked by you or by the organiser at the meeting point "
+                  "(never taken from Strava). The organiser and the run's other runners "
+                  "see it."),
                 UNTIL_LEFT,
             ),
             PersonalField(
                 "runs.Participation", "attended_by",
-                _("Who marked that you came (you, an organiser or your linked Strava "
-                  "activity), so unlinking the activity takes back only its own mark."),
+                _("Who marked that you came: you or an organiser."),
                 UNTIL_LEFT,
             ),
         ),
         export_for=export_participations,
         erase_for=erase_participations,
-    ),
-    Section(
-        name="strava",
-        title=_("Strava"),
-        fields=(
-            PersonalField(
-                "runs.StravaConnection", "user",
-                _("Whose Strava connection it is: only you can use it, and only you see what "
-                  "it reads."),
-                UNTIL_DISCONNECTED,
-            ),
-            PersonalField(
-                "runs.StravaConnection", "athlete_id",
-                _("Who you are at Strava, once you connect it: to sign you in with Strava and "
-                  "to act on Strava's notice when you remove join run there."),
-                UNTIL_DISCONNECTED,
-            ),
-            PersonalField(
-                "runs.StravaConnection", "scope",
-                _("What you allowed join run to read at Strava."), UNTIL_DISCONNECTED,
-            ),
-            PersonalField(
-                "runs.StravaConnection", "connected_at",
-                _("Since when join run may read your Strava activities."), UNTIL_DISCONNECTED,
-            ),
-            *(
-                PersonalField("runs.StravaConnection", name, TOKENS_PURPOSE, UNTIL_DISCONNECTED,
-                              exported=False)
-                for name in ("access_token", "refresh_token", "expires_at")
-            ),
-            PersonalField(
-                "runs.ActivityLink", "activity_id",
-                _("The Strava activity you linked to a run you ran. Only the id: its name, "
-                  "distance and times are fetched from Strava when you look, and shown to "
-                  "you alone."),
-                _("Until you unlink it, delete it on Strava, disconnect Strava or delete your "
-                  "account."),
-            ),
-        ),
-        export_for=export_strava,
-        erase_for=erase_strava,
     ),
     Section(
         name="calendar_feed",

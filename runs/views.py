@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 from joinrun.page_cache import for_signed_out_visitors
 from joinrun.views import render_form
 
-from . import attendance, calendar, card_marks, route_offer, series, services, strava_views
+from . import attendance, calendar, card_marks, route_offer, series, services
 from .forms import CancelForm, NewRunForm, RunFilterForm, RunForm, SeriesEditForm
-from .models import ActivityLink, Participation, Run, RunClosed
+from .models import Participation, Run, RunClosed
 from .templatetags import run_cards
 
 RUNS_PER_PAGE = 20
@@ -125,7 +125,6 @@ def _detail_page(request, run_id, *, error=None, status=200):
         # Who came can be marked from the start until a week after (runs/attendance.py).
         "attendance_open": attendance.is_open(run, now),
         "error": error,
-        "strava": strava_views.activity_panel(request, run, mine),
     }
     return render(request, "runs/run_detail.html", context, status=status)
 
@@ -345,11 +344,12 @@ def my_runs(request):
         if run.my_status != Participation.Status.WAITLISTED:
             run.my_position = None  # a place in the queue only while waiting
     # With the id of the runner's own linked Strava activity, for a "View on Strava" link.
-    my_link = ActivityLink.objects.filter(participation__run=OuterRef("pk"),
-                                          participation__runner=user)
+    # Strava's table, reached through the ORM's reverse relation (runs imports no Strava).
+    my_link = Participation.objects.filter(run=OuterRef("pk"), runner=user,
+                                           activity_link__isnull=False)
     past = (
         Run.objects.past(now).involving(user).for_cards().marked_for(user)
-        .annotate(my_activity_id=Subquery(my_link.values("activity_id")[:1]))
+        .annotate(my_activity_id=Subquery(my_link.values("activity_link__activity_id")[:1]))
         [:PAST_RUNS_ON_MY_PAGE]
     )
     context = {

@@ -147,7 +147,7 @@ def connect_strava(user, fake, *, firstname="Ana", expires_at=None, scope="read,
     (connection, athlete_id)."""
     from datetime import UTC, datetime
 
-    from runs.models import StravaConnection
+    from strava.models import StravaConnection
 
     athlete_id = fake.add_athlete(firstname)
     tokens = fake.issue_tokens(athlete_id, scope=scope, expires_at=expires_at)

@@ -3,7 +3,7 @@ filters, and names from Strava under the site's rule for names."""
 
 from accounts.models import User
 from tests.conftest import PASSWORD
-from tests.runs.test_strava_connect import connect_through_strava
+from tests.strava.test_connect import connect_through_strava
 
 
 def test_a_form_posted_to_the_strava_webhook_is_a_4xx_not_a_500(client, db):

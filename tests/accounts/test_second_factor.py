@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Session, User
 from joinrun import personal_data
 from tests.conftest import PASSWORD, code_for, make_user
-from tests.runs.test_strava_connect import connect_through_strava
+from tests.strava.test_connect import connect_through_strava
 
 LOGIN = "/accounts/login/"
 SETUP = "/accounts/two-factor/setup/"

@@ -6,9 +6,9 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
-from runs.models import StravaConnection
+from strava.models import StravaConnection
 from tests.accounts.test_profile import confirm_link, press_confirm
-from tests.runs.test_strava_connect import connect_through_strava
+from tests.strava.test_connect import connect_through_strava
 
 PROFILE = "/accounts/profile/"
 NEW_PASSWORD = "a-first-password-of-mine-7"

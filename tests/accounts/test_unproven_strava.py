@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from accounts import unproven_connections
 from accounts.models import User
-from runs.models import StravaConnection
+from strava.models import StravaConnection
 from tests.conftest import connect_strava, make_user
-from tests.runs.test_strava_connect import CONNECT, connect_through_strava, strava_answer
+from tests.strava.test_connect import CONNECT, connect_through_strava, strava_answer
 
 NEW_PASSWORD = "a-brand-new-password-7"
 
@@ -173,6 +173,6 @@ def test_strava_down_does_not_stop_the_reset(client, unconfirmed, fake_strava):
 
 
 def test_runs_registers_the_way_to_end_a_connection():
-    from runs import strava
+    from strava import services as strava
 
     assert strava.disconnect in unproven_connections._disconnectors

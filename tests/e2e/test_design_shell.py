@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from runs.models import ActivityLink, Participation
+from runs.models import Participation
+from strava.models import ActivityLink
 from tests.clubs.conftest import make_club
 from tests.conftest import PASSWORD, make_user
 from tests.runs.conftest import make_run

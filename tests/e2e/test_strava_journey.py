@@ -10,7 +10,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from runs.models import Run, StravaConnection
+from runs.models import Run
+from strava.models import StravaConnection
 from tests.runs.conftest import make_run
 
 pytestmark = pytest.mark.browser
@@ -66,6 +67,10 @@ def test_runner_signs_in_with_strava_links_an_activity_and_disconnects(page, str
     expect(panel.get_by_role("link", name="View on Strava")).to_have_attribute(
         "href", f"https://www.strava.com/activities/{activity}")
     expect(panel.get_by_text("Powered by Strava")).to_be_visible()
+    # Linking marks nothing the others see: "came" is join run's own mark, so the
+    # runner says "I was there" themselves.
+    expect(page.locator(".names").get_by_text("came")).to_have_count(0)
+    page.get_by_role("button", name="I was there").click()
     expect(page.locator(".names").get_by_text("came")).to_be_visible()
 
     # Disconnect: this account signs in only with Strava, so it is asked to add an email
@@ -96,9 +101,9 @@ def test_runner_signs_in_with_strava_links_an_activity_and_disconnects(page, str
     expect(page.get_by_text("Strava is disconnected.")).to_be_visible()
     assert athlete in fake.deauthorized
 
-    # The link and the "came" mark it made went with it.
+    # The link went with it; the runner's own "I was there" stays.
     page.goto(run.get_absolute_url())
     expect(page.get_by_text("Castle hill with the group")).to_have_count(0)
     expect(page.get_by_role("link", name="View on Strava")).to_have_count(0)
-    expect(page.locator(".names").get_by_text("came")).to_have_count(0)
+    expect(page.locator(".names").get_by_text("came")).to_be_visible()
     expect(page.get_by_role("link", name="Connect with Strava")).to_be_visible()

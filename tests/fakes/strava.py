@@ -9,12 +9,17 @@ In tests it runs in-process; point the app's base URLs at it::
 
 By hand, ``python -m tests.fakes.strava --port 8765`` (from the project root) serves in the
 foreground with a demo athlete and two weeks of activities, and prints the environment
-variables that point the app at it. It follows Strava's documented behaviour: comma-separated
-scopes, single-use codes, refresh-token rotation, Bearer-only API calls, rate-limit headers and
-Strava's error shape. Faults can be injected with fail().
+variables that point the app at it. It is as strict as Strava's documented behaviour (the
+sections cited are those of shared/reference/strava-api.md), so a test fails where Strava
+would: comma-separated scopes, single-use codes, refresh-token rotation, Bearer-only API calls,
+redirect_uri on ``callback_domain``, rate-limit headers and windows (by the ``now`` clock),
+/oauth/revoke with HTTP Basic, ``capacity`` and ``inactive`` apps, Strava's error shape.
+Opt-in quirks seen at Strava: ``refuse_fresh_codes_once``, ``same_refresh_token``. Faults can
+be injected with fail().
 """
 
 import argparse
+import base64
 import contextlib
 import json
 import secrets
@@ -29,11 +34,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 SCOPES = frozenset({"read", "read_all", "profile:read_all", "profile:write",
                     "activity:read", "activity:read_all", "activity:write"})
 FAULT_KINDS = ("500", "429", "slow", "401", "malformed")
-FAULT_TARGETS = ("api", "token", "deauthorize", "any")
+FAULT_TARGETS = ("api", "token", "deauthorize", "revoke", "any")
 CODE_LIFETIME = 600        # authorization codes are short-lived
 KEEP_ACCESS_TOKEN = 3600   # a refresh returns the same access token while more than 1 h is left
 LOCAL_OFFSET = 3600        # every fake activity happens at UTC+1 (Europe/Ljubljana in winter)
 MAX_PER_PAGE = 200
+QUARTER, DAY = 900, 86400  # rate-limit windows, aligned to the epoch and so to UTC (section 6)
+ALWAYS_ALLOWED_HOSTS = ("localhost", "127.0.0.1")  # redirect_uri hosts Strava always accepts
 AVATAR = "avatar/athlete/large.png"
 MALFORMED_BODY = '{"id": 1,'
 
@@ -47,8 +54,25 @@ MISSING_SCOPE = _error("Authorization Error", "AccessToken", "activity:read_perm
 ACTIVITY_NOT_FOUND = _error("Resource Not Found", "Activity", "id", "not found")
 RATE_LIMITED = _error("Rate Limit Exceeded", "Application", "rate limit", "exceeded")
 BAD_CLIENT = _error("Bad Request", "Application", "client_id", "invalid")
+# The "401 form": a known client_id with a wrong secret is an authorization error, not a 400.
+BAD_SECRET = _error("Authorization Error", "Application", "client_secret", "invalid")
+BAD_REDIRECT = _error("Bad Request", "Application", "redirect_uri", "invalid")
+BAD_CODE = _error("Bad Request", "AuthorizationCode", "code", "invalid")
+# Section 0: an app without its owner's paid subscription is "Inactive" (stravalib#730).
+INACTIVE = _error("Forbidden", "Application", "Status", "Inactive")
+# Section 0: Single Player Mode (1 athlete) and the Standard tier (10). The browser sees a page.
+OVER_CAPACITY = _error("Limit of connected athletes exceeded", "Application", "athletes",
+                       "limit exceeded")
 SERVER_ERROR = {"message": "Internal Server Error", "errors": []}
 NOT_FOUND = {"message": "Resource Not Found", "errors": []}
+
+
+class _Html(str):
+    """A body served as text/html rather than JSON."""
+
+
+OVER_CAPACITY_PAGE = _Html("<!DOCTYPE html><html><head><title>Strava</title></head><body>"
+                           "<h1>Error 403: Limit of connected athletes exceeded</h1></body></html>")
 
 
 def _iso(moment):
@@ -80,6 +104,17 @@ class Recorded:
             return "form"
         return "query" if "access_token" in self.query else None
 
+    @property
+    def basic_auth(self):
+        """(user, password) from an HTTP Basic Authorization header, else None."""
+        scheme, _, value = self.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        with contextlib.suppress(ValueError):  # binascii.Error, UnicodeDecodeError
+            user, colon, password = base64.b64decode(value, validate=True).decode().partition(":")
+            return (user, password) if colon else None
+        return None
+
 
 @dataclass
 class _Access:
@@ -104,9 +139,10 @@ class _Activity:
 
 class FakeStrava:
     def __init__(self, *, client_id="12345", client_secret="fake-client-secret", port=0,
-                 token_lifetime=21600):
+                 token_lifetime=21600, callback_domain="localhost"):
         self.client_id = client_id
         self.client_secret = client_secret
+        self.callback_domain = callback_domain  # the app's "Authorization Callback Domain"
         self.port = port
         self.token_lifetime = token_lifetime
         self.url = self.oauth_url = self.api_url = None  # set by start(), once the port is known
@@ -119,6 +155,11 @@ class FakeStrava:
         self.read_rate_limit = (100, 1000)
         self.usage = [0, 0]
         self.read_usage = [0, 0]
+        self.now = lambda: time.time()  # the fake's clock: epoch seconds or aware datetime
+        self.capacity: int | None = None  # connected athletes allowed; None: no limit
+        self.inactive = False             # True: every token, API and revoke call gets 403
+        self.refuse_fresh_codes_once = False  # True: each code is refused once, then works
+        self.same_refresh_token = False   # True: a refresh hands back the refresh token sent
         self.requests: list[Recorded] = []
         self.deauthorized: set[int] = set()
         self._lock = threading.Lock()
@@ -129,6 +170,8 @@ class FakeStrava:
         self._refresh: dict[str, tuple[int, str]] = {}       # token -> athlete, scope
         self._current_access: dict[int, str] = {}            # athlete -> newest access token
         self._faults: list[list] = []                         # [kind, on, times left or None]
+        self._refused_codes: set[str] = set()                 # for refuse_fresh_codes_once
+        self._window: tuple[int, int] | None = None           # (quarter, day) of usage
         self._next_athlete = 9_000_000_001
         self._next_activity = 12_000_000_001                  # above 2**31: needs 64-bit columns
         self._server = None
@@ -227,13 +270,25 @@ class FakeStrava:
         with self._lock:
             for entry in self._access.values():
                 if entry.athlete_id == athlete_id:
-                    entry.expires_at = int(time.time()) - 1
+                    entry.expires_at = int(self._now()) - 1
 
     def refresh_token_is_valid(self, token):
         with self._lock:
             return token in self._refresh
 
     # --- token bookkeeping (call with the lock held) -----------------------------------------
+
+    def _now(self):
+        moment = self.now()
+        return moment.timestamp() if isinstance(moment, datetime) else float(moment)
+
+    def _over_capacity(self, athlete_id):
+        """Section 0: a new athlete past ``capacity``, which counts athletes with live tokens."""
+        now = self._now()
+        connected = ({owner for owner, _ in self._refresh.values()}
+                     | {a.athlete_id for a in self._access.values() if a.expires_at > now})
+        return (self.capacity is not None and athlete_id not in connected
+                and len(connected) >= self.capacity)
 
     def _require_athlete(self, athlete_id):
         if athlete_id not in self._athletes:
@@ -242,7 +297,7 @@ class FakeStrava:
     def _new_access(self, athlete_id, scope, expires_at=None):
         token = secrets.token_hex(20)
         if expires_at is None:
-            expires_at = int(time.time()) + self.token_lifetime
+            expires_at = int(self._now()) + self.token_lifetime
         self._access[token] = _Access(athlete_id, scope, int(expires_at))
         self._current_access[athlete_id] = token
         return token
@@ -258,12 +313,12 @@ class FakeStrava:
     def _token_json(self, access, refresh):
         expires_at = self._access[access].expires_at
         return {"token_type": "Bearer", "expires_at": expires_at,
-                "expires_in": max(0, expires_at - int(time.time())),
+                "expires_in": max(0, expires_at - int(self._now())),
                 "refresh_token": refresh, "access_token": access}
 
     def _valid_access(self, token):
         entry = self._access.get(token) if token else None
-        return entry if entry is not None and entry.expires_at > time.time() else None
+        return entry if entry is not None and entry.expires_at > self._now() else None
 
     # --- request handling --------------------------------------------------------------------
 
@@ -276,6 +331,9 @@ class FakeStrava:
         if fault == "slow":
             time.sleep(self.slow_seconds)  # outside the lock: other requests go on meanwhile
             fault = None
+        if fault is None and self.inactive and req.path != "/oauth/authorize" and not (
+                req.path.startswith("/_fake")):
+            return 403, INACTIVE, {}  # section 0: every call of an Inactive app
         if is_api:
             return self._api(req, fault)
         if fault is not None:
@@ -288,6 +346,8 @@ class FakeStrava:
             return self._token({**req.query, **req.form})
         if route == ("POST", "/oauth/deauthorize"):
             return self._deauthorize(req)
+        if route == ("POST", "/oauth/revoke"):
+            return self._revoke_request(req)
         if route in (("GET", "/_fake"), ("GET", "/_fake/")):
             return 200, self._summary(), {}
         return 404, NOT_FOUND, {}
@@ -295,7 +355,8 @@ class FakeStrava:
     def _take_fault(self, path, is_api):
         if path.startswith("/_fake"):
             return None  # the control endpoint always answers
-        target = {"/oauth/token": "token", "/oauth/deauthorize": "deauthorize"}.get(path)
+        target = {"/oauth/token": "token", "/oauth/deauthorize": "deauthorize",
+                  "/oauth/revoke": "revoke"}.get(path)
         target = "api" if is_api else target
         for fault in self._faults:
             kind, on, left = fault
@@ -311,9 +372,17 @@ class FakeStrava:
         if q.get("client_id") != self.client_id:
             return 400, BAD_CLIENT, {}
         redirect = q.get("redirect_uri", "")
-        parts = urlsplit(redirect)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            return 400, _error("Bad Request", "Application", "redirect_uri", "invalid"), {}
+        try:
+            parts = urlsplit(redirect)
+            host = parts.hostname or ""
+        except ValueError:  # e.g. an unclosed "[" in the host
+            return 400, BAD_REDIRECT, {}
+        # Section 2: on the Authorization Callback Domain or a sub-domain of it; localhost
+        # and 127.0.0.1 are always allowed. (A port does not matter; the scheme may be http.)
+        domain = self.callback_domain.lower().strip(".")
+        if parts.scheme not in ("http", "https") or not (
+                host in ALWAYS_ALLOWED_HOSTS or host == domain or host.endswith("." + domain)):
+            return 400, BAD_REDIRECT, {}
         if q.get("response_type") != "code":
             return 400, _error("Bad Request", "Authorize", "response_type", "invalid"), {}
         scope = q.get("scope", "")
@@ -326,21 +395,24 @@ class FakeStrava:
             if athlete_id not in self._athletes:
                 return 409, {"message": "FakeStrava: nobody is signed in; add_athlete() first",
                              "errors": []}, {}
+            if self._over_capacity(athlete_id):  # section 0: what the browser is shown
+                return 403, OVER_CAPACITY_PAGE, {}
             params = {"state": q.get("state", "")}  # Strava sends state= even when none was given
             if self.deny:
                 params["error"] = "access_denied"
             else:
                 granted = scope if self.granted_scope is None else self.granted_scope
                 code = secrets.token_hex(20)
-                self._codes[code] = (athlete_id, granted, time.time() + CODE_LIFETIME)
+                self._codes[code] = (athlete_id, granted, self._now() + CODE_LIFETIME)
                 params.update(code=code, scope=granted)
         joiner = "&" if "?" in redirect else "?"
         return 302, None, {"Location": redirect + joiner + urlencode(params, safe=",:")}
 
     def _token(self, params):
-        if (params.get("client_id") != self.client_id
-                or params.get("client_secret") != self.client_secret):
-            return 401, BAD_CLIENT, {}
+        if params.get("client_id") != self.client_id:
+            return 400, BAD_CLIENT, {}
+        if params.get("client_secret") != self.client_secret:
+            return 401, BAD_SECRET, {}
         grant = params.get("grant_type")
         if grant == "authorization_code":
             return self._exchange_code(params.get("code", ""))
@@ -350,10 +422,17 @@ class FakeStrava:
 
     def _exchange_code(self, code):
         with self._lock:
-            entry = self._codes.pop(code, None)  # single use, even when the exchange fails
-            if entry is None or entry[2] < time.time():
-                return 400, _error("Bad Request", "AuthorizationCode", "code", "invalid"), {}
+            entry = self._codes.get(code)
+            if self.refuse_fresh_codes_once and entry and code not in self._refused_codes:
+                # Seen at Strava: a code used at once is refused, and works a moment later.
+                self._refused_codes.add(code)
+                return 400, BAD_CODE, {}
+            self._codes.pop(code, None)  # single use, even when the exchange fails
+            if entry is None or entry[2] < self._now():
+                return 400, BAD_CODE, {}
             athlete_id, scope, _ = entry
+            if self._over_capacity(athlete_id):  # a new athlete past the app's capacity
+                return 403, OVER_CAPACITY, {}
             access = self._new_access(athlete_id, scope)
             body = self._token_json(access, self._new_refresh(athlete_id, scope))
             return 200, {**body, "athlete": self._athlete_json(athlete_id)}, {}
@@ -362,15 +441,21 @@ class FakeStrava:
         if self.token_delay:
             time.sleep(self.token_delay)  # widens the window for racing refreshes in tests
         with self._lock:
-            entry = self._refresh.pop(refresh, None)  # rotation: the token sent dies at once
+            entry = self._refresh.get(refresh)
             if entry is None:
                 return 400, _error("Bad Request", "RefreshToken", "refresh_token", "invalid"), {}
             athlete_id, scope = entry
+            # Section 2.7: the same access token while it has more than 1 h left; with 1 h or
+            # less a new one, and the old one keeps working until it expires.
             access = self._current_access.get(athlete_id)
             current = self._access.get(access) if access else None
-            if current is None or current.expires_at - time.time() <= KEEP_ACCESS_TOKEN:
+            if current is None or current.expires_at - self._now() <= KEEP_ACCESS_TOKEN:
                 access = self._new_access(athlete_id, scope)
-            return 200, self._token_json(access, self._new_refresh(athlete_id, scope)), {}
+            # The refresh token "may differ" from the one sent: by default it does, and the
+            # one sent dies at once; same_refresh_token hands it back, still valid.
+            if not self.same_refresh_token:
+                refresh = self._new_refresh(athlete_id, scope)
+            return 200, self._token_json(access, refresh), {}
 
     def _deauthorize(self, req):
         token = req.bearer or req.form.get("access_token") or req.query.get("access_token")
@@ -381,6 +466,33 @@ class FakeStrava:
             self._revoke(entry.athlete_id)
             self.deauthorized.add(entry.athlete_id)
         return 200, {"access_token": token}, {}
+
+    def _revoke_request(self, req):
+        """POST /oauth/revoke (sections 0 and 1): HTTP Basic client_id:client_secret, the
+        token in the form body, an optional token_type_hint; either token revokes them all.
+        Strava documents no 400 bodies for it: the "Token" ones below are the fake's own."""
+        user, password = req.basic_auth or ("", "")
+        if user != self.client_id:
+            return 401, _error("Authorization Error", "Application", "client_id", "invalid"), {}
+        if password != self.client_secret:
+            return 401, BAD_SECRET, {}
+        if {"token", "access_token", "refresh_token"} & req.query.keys():
+            return 400, _error("Bad Request", "Token", "token", "invalid"), {}  # not in a URL
+        token, hint = req.form.get("token"), req.form.get("token_type_hint")
+        if not token:
+            return 400, _error("Bad Request", "Token", "token", "missing"), {}
+        if hint not in (None, "access_token", "refresh_token"):
+            return 400, _error("Bad Request", "Token", "token_type_hint", "invalid"), {}
+        with self._lock:  # the hint only speeds up a look-up, as RFC 7009 says: both are tried
+            owner = self._access[token].athlete_id if token in self._access else (
+                self._refresh.get(token, (None,))[0])
+            if owner is not None:
+                # Like /oauth/deauthorize; Strava would then send a deauthorization event.
+                self._revoke(owner)
+                self.deauthorized.add(owner)
+        # An unknown or already revoked token is not an error (RFC 7009 section 2.2). The
+        # body of Strava's answer is not documented; a client should not rely on it.
+        return 200, {}, {}
 
     def revoke(self, athlete_id):
         """The athlete removes the app in their Strava settings: every token of theirs dies
@@ -400,19 +512,33 @@ class FakeStrava:
         with self._lock:
             if fault == "429":
                 return 429, RATE_LIMITED, self._limit_headers(full=True)
-            if self._over_limit(read):  # refused requests are not counted
-                return 429, RATE_LIMITED, self._limit_headers()
+            self._roll_windows()
+            over = self._over_limit(read)
             for counter in (self.usage, self.read_usage) if read else (self.usage,):
-                counter[0] += 1
-                counter[1] += 1
+                counter[0] += not over
+                counter[1] += over != "daily"  # section 6: a 15-minute refusal counts for the day
+            if over:
+                return 429, RATE_LIMITED, self._limit_headers()
             status, body = _fault_reply(fault) if fault else self._api_route(req)
             return status, body, self._limit_headers()
 
+    def _roll_windows(self):
+        """Section 6: fixed windows, not sliding ones. The 15-minute usage goes back to 0 at
+        :00, :15, :30 and :45 UTC, the daily usage at midnight UTC (by the ``now`` clock)."""
+        now, last = self._now(), self._window
+        self._window = (int(now // QUARTER), int(now // DAY))
+        for i in (0, 1) if last else ():
+            if last[i] != self._window[i]:
+                self.usage[i] = self.read_usage[i] = 0
+
     def _over_limit(self, read):
+        """"daily" or "15min" when a limit is used up, else None."""
         pairs = [(self.usage, self.rate_limit)]
         if read:
             pairs.append((self.read_usage, self.read_rate_limit))
-        return any(u >= lim for usage, limit in pairs for u, lim in zip(usage, limit, strict=True))
+        if any(usage[1] >= limit[1] for usage, limit in pairs):
+            return "daily"
+        return "15min" if any(usage[0] >= limit[0] for usage, limit in pairs) else None
 
     def _limit_headers(self, full=False):
         usage, read_usage = (self.rate_limit, self.read_rate_limit) if full else (
@@ -567,7 +693,8 @@ class _Handler(BaseHTTPRequestHandler):
             body if isinstance(body, str) else json.dumps(body)).encode()
         self.send_response(status)
         if body is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", "text/html; charset=utf-8" if isinstance(
+                body, _Html) else "application/json; charset=utf-8")
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))

@@ -30,7 +30,8 @@ from clubs.models import Follow, Invitation
 from joinrun import personal_data
 from joinrun.outbox.models import Email
 from privacy.models import DataRequest
-from runs.models import ActivityLink, CalendarFeed, Participation, Route, StravaConnection
+from runs.models import CalendarFeed, Participation, Route
+from strava.models import ActivityLink, StravaConnection
 from tests.clubs.conftest import make_club
 from tests.conftest import make_user
 from tests.privacy.test_policy import get_policy
@@ -76,10 +77,10 @@ EXCLUDED = {
     ("runs.Run", "organiser", "sequence"):
         "the run's revision number for calendar apps: " + BOOKKEEPING,
     ("runs.Participation", "run__organiser", "*"): OTHER_PEOPLE,
-    ("runs.ActivityLink", "participation__run__organiser", "*"): OTHER_PEOPLE,
-    ("runs.StravaConnection", "user", "access_token"): "join run's key to Strava: " + KEY,
-    ("runs.StravaConnection", "user", "refresh_token"): "join run's key to Strava: " + KEY,
-    ("runs.StravaConnection", "user", "expires_at"):
+    ("strava.ActivityLink", "participation__run__organiser", "*"): OTHER_PEOPLE,
+    ("strava.StravaConnection", "user", "access_token"): "join run's key to Strava: " + KEY,
+    ("strava.StravaConnection", "user", "refresh_token"): "join run's key to Strava: " + KEY,
+    ("strava.StravaConnection", "user", "expires_at"):
         "when join run's key to Strava runs out: about the key, not the person",
     ("runs.CalendarFeed", "user", "fingerprint"):
         "a checksum of the feed's runs to notice changes: " + BOOKKEEPING,
@@ -400,7 +401,7 @@ def test_the_walk_reaches_the_persons_rows_every_way(db):
     assert {
         ("accounts.User", SELF),
         ("runs.Participation", "runner"),
-        ("runs.ActivityLink", "participation__runner"),
+        ("strava.ActivityLink", "participation__runner"),
         ("runs.Route", "run__organiser"),
         ("privacy.DataRequestEvent", "request__user"),
         ("privacy.DataRequestEvent", "actor"),

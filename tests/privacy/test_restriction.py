@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from privacy.models import DataRequest, Kind, Status
-from runs import strava
-from runs.strava_client import StravaError
+from strava import services as strava
+from strava.client import StravaError
 from tests.conftest import PASSWORD, connect_strava, make_user
 from tests.runs.conftest import make_run
 

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from clubs.models import Organiser
 from joinrun import personal_data
-from runs import attendance, strava
-from runs.models import ActivityLink, Participation, StravaConnection
+from runs import attendance
+from runs.models import Participation
+from strava import services as strava
+from strava.models import ActivityLink
 from tests.clubs import conftest as clubs_conftest
 from tests.clubs.conftest import make_club, make_club_run
 from tests.conftest import connect_strava
@@ -430,84 +432,72 @@ def test_a_mark_shows_at_once_on_the_public_cards(client, organiser_client, runn
     assert "1 came" in text(client.get("/runs/?past=1"))
 
 
-# Strava's mark and join run's own
+# Strava's display rule: "came" is join run's own fact, never derived from Strava
 
 
-@pytest.fixture
-def linked_by_strava(started_run, runner):
-    """Ana's Strava activity is linked to the run; the link marked her as came."""
-    participation = mine(started_run, runner)
-    StravaConnection.objects.create(user=runner, athlete_id=4242, scope="read,activity:read",
-                                    access_token="a", refresh_token="r",
-                                    expires_at=timezone.now() + timedelta(hours=1))
-    ActivityLink.objects.create(participation=participation, activity_id=9001)
-    Participation.objects.filter(pk=participation.pk).update(
-        attended_at=timezone.now(), attended_by="strava")
-    participation.refresh_from_db()
+def link_an_activity(fake_strava, runner, run):
+    participation = mine(run, runner)
+    connection, athlete_id = connect_strava(runner, fake_strava)
+    activity_id = fake_strava.add_activity(athlete_id, start=run.starts_at, name="Morning run")
+    strava.link(participation, connection, activity_id)
     return participation
 
 
-def test_unlinking_takes_back_only_the_links_own_mark(linked_by_strava):
-    strava.unlink(linked_by_strava)
-    linked_by_strava.refresh_from_db()
-    assert linked_by_strava.attended_at is None
+def test_linking_an_activity_marks_nothing_the_organiser_or_other_runners_see(
+        client, organiser_client, fake_strava, runner, started_run):
+    other = started_run.participations.exclude(runner=runner).first().runner
+
+    participation = link_an_activity(fake_strava, runner, started_run)
+
+    participation.refresh_from_db()
+    assert participation.attended_at is None and participation.attended_by == ""
+    assert ActivityLink.objects.filter(participation=participation).exists()
+    for page in (organiser_client.get(started_run.get_absolute_url()),
+                 organiser_client.get(f"/runs/{started_run.pk}/check-in/")):
+        assert 'class="attended"' not in text(page) and not re.search(r"\d+ came", text(page))
+    client.force_login(other)
+    page = text(client.get(started_run.get_absolute_url()))
+    assert 'class="attended"' not in page and not re.search(r"\d+ came", page)
+    client.logout()
+    assert not re.search(r"\d+ came", text(client.get("/runs/?past=1")))
 
 
-@pytest.mark.parametrize("by", ["runner", "organiser"])
-def test_unlinking_keeps_a_mark_made_on_join_run(linked_by_strava, by):
-    Participation.objects.filter(pk=linked_by_strava.pk).update(attended_by=by)
-    linked_by_strava.refresh_from_db()
-
-    strava.unlink(linked_by_strava)
-
-    linked_by_strava.refresh_from_db()
-    assert linked_by_strava.attended_at is not None and linked_by_strava.attended_by == by
-    assert not ActivityLink.objects.filter(participation=linked_by_strava).exists()
-
-
-def test_disconnecting_strava_keeps_a_mark_made_on_join_run(linked_by_strava):
-    Participation.objects.filter(pk=linked_by_strava.pk).update(attended_by="organiser")
-
-    strava.forget(linked_by_strava.runner.strava)
-
-    linked_by_strava.refresh_from_db()
-    assert linked_by_strava.attended_at is not None
-    assert not ActivityLink.objects.exists()
-
-
-def test_disconnecting_strava_takes_back_the_links_marks(linked_by_strava):
-    strava.forget(linked_by_strava.runner.strava)
-    linked_by_strava.refresh_from_db()
-    assert linked_by_strava.attended_at is None
-
-
-def test_linking_keeps_a_mark_made_on_join_run(fake_strava, runner, started_run):
+def test_a_mark_made_on_join_run_outlives_the_link_and_the_connection(
+        fake_strava, runner, started_run):
     participation = mine(started_run, runner)
     attendance.mark(participation, came=True, by="organiser")
     marked_at = Participation.objects.get(pk=participation.pk).attended_at
-    connection, athlete_id = connect_strava(runner, fake_strava)
-    activity_id = fake_strava.add_activity(athlete_id, start=started_run.starts_at,
-                                           name="Morning run")
+    link_an_activity(fake_strava, runner, started_run)
 
-    strava.link(participation, connection, activity_id)
-
-    participation.refresh_from_db()
-    assert participation.attended_by == "organiser" and participation.attended_at == marked_at
     strava.unlink(participation)
-    participation.refresh_from_db()
-    assert participation.attended_at == marked_at
-
-
-def test_linking_marks_an_unmarked_runner_as_came_by_strava(fake_strava, runner, started_run):
-    participation = mine(started_run, runner)
-    connection, athlete_id = connect_strava(runner, fake_strava)
-    activity_id = fake_strava.add_activity(athlete_id, start=started_run.starts_at,
-                                           name="Morning run")
-
-    strava.link(participation, connection, activity_id)
+    strava.forget(runner.strava)
 
     participation.refresh_from_db()
-    assert participation.attended_at is not None and participation.attended_by == "strava"
+    assert (participation.attended_at, participation.attended_by) == (marked_at, "organiser")
+
+
+def test_marks_a_linked_activity_made_before_are_forgotten_by_the_migration(
+        started_run, runner):
+    """Before the display rule, linking an activity marked the runner as came ("strava");
+    the migration takes those marks back, and leaves join run's own."""
+    import importlib
+
+    from django.apps import apps
+
+    from_strava = mine(started_run, runner)
+    own = started_run.participations.exclude(runner=runner).first()
+    Participation.objects.filter(pk=from_strava.pk).update(
+        attended_at=timezone.now(), attended_by="strava")
+    attendance.mark(own, came=True, by="runner")
+    migration = importlib.import_module(
+        "runs.migrations.0011_strava_moves_out_attendance_is_ours")
+
+    migration.forget_marks_from_strava(apps, None)
+
+    from_strava.refresh_from_db()
+    own.refresh_from_db()
+    assert from_strava.attended_at is None and from_strava.attended_by == ""
+    assert own.attended_at is not None and own.attended_by == "runner"
 
 
 # The register, the export and erasure
@@ -517,8 +507,8 @@ def test_the_register_says_how_a_mark_is_made():
     purposes = {f.field: str(f.purpose) for f in personal_data.fields()
                 if f.model == "runs.Participation"}
     assert purposes["attended_at"].startswith(
-        "That you came: marked by you, by the organiser at the meeting point, or by linking "
-        "your Strava activity")
+        "That you came: marked by you or by the organiser at the meeting point (never taken "
+        "from Strava)")
     assert "attended_by" in purposes
 
 

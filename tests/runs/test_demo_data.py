@@ -42,7 +42,7 @@ def test_demo_data_refuses_production(db, settings):
 
 
 def test_demo_runner_ran_a_recent_run_they_can_link_to_strava(db):
-    from runs.strava import link_window_open
+    from strava.services import link_window_open
 
     def ran():
         return list(Run.objects.past().filter(

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from joinrun import personal_data
-from runs.models import ActivityLink, Participation, StravaConnection
+from runs.models import Participation
+from strava.models import ActivityLink, StravaConnection
 from tests.conftest import PASSWORD, connect_strava
 from tests.runs.conftest import make_run
 
@@ -80,10 +81,10 @@ def test_export_explains_why_strava_data_is_kept(runner, strava_runner):
     explained = {item["data"]: item["why"]
                  for item in personal_data.export_for(runner)["why_we_keep_it"]}
     for name in ("athlete_id", "scope", "connected_at"):
-        assert explained[f"runs.StravaConnection.{name}"]
-    assert explained["runs.ActivityLink.activity_id"]
+        assert explained[f"strava.StravaConnection.{name}"]
+    assert explained["strava.ActivityLink.activity_id"]
     for secret in ("access_token", "refresh_token", "expires_at"):
-        assert f"runs.StravaConnection.{secret}" not in explained
+        assert f"strava.StravaConnection.{secret}" not in explained
 
 
 # Erasure
@@ -150,7 +151,7 @@ def test_deleting_my_account_completes_when_strava_fails(
 
 def registered(model):
     return {entry.field: entry for entry in personal_data.fields()
-            if entry.model == f"runs.{model}"}
+            if entry.model == f"strava.{model}"}
 
 
 def test_register_lists_every_strava_connection_field_with_its_purpose(db):

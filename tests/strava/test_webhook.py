@@ -7,7 +7,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from runs.models import ActivityLink, Participation, StravaConnection
+from runs.models import Participation
+from strava.models import ActivityLink, StravaConnection
 from tests.conftest import connect_strava
 from tests.runs.conftest import make_run
 
@@ -27,8 +28,7 @@ def linked(runner, organiser, fake_strava):
     (athlete id, their participation)."""
     _connection, athlete_id = connect_strava(runner, fake_strava)
     run = make_run(organiser, days=-1)
-    participation = Participation.objects.create(
-        run=run, runner=runner, status="going", attended_at=timezone.now())
+    participation = Participation.objects.create(run=run, runner=runner, status="going")
     ActivityLink.objects.create(participation=participation, activity_id=ACTIVITY_ID)
     return athlete_id, participation
 
@@ -38,10 +38,10 @@ def post_event(strava, event):
     return strava.post(WEBHOOK, body, content_type="application/json")
 
 
-def deauthorization(athlete_id):
+def deauthorization(athlete_id, event_time=1_790_000_000):
     return {"object_type": "athlete", "object_id": athlete_id, "aspect_type": "update",
             "updates": {"authorized": "false"}, "owner_id": athlete_id,
-            "subscription_id": 1, "event_time": 1_790_000_000}
+            "subscription_id": 1, "event_time": event_time}
 
 
 def activity_event(athlete_id, aspect_type, activity_id=ACTIVITY_ID, updates=None):
@@ -51,9 +51,7 @@ def activity_event(athlete_id, aspect_type, activity_id=ACTIVITY_ID, updates=Non
 
 
 def still_linked(participation):
-    participation.refresh_from_db()
-    return (ActivityLink.objects.filter(participation=participation).exists()
-            and participation.attended_at is not None)
+    return ActivityLink.objects.filter(participation=participation).exists()
 
 
 # Subscription check
@@ -101,8 +99,6 @@ def test_deauthorization_confirmed_by_strava_forgets_the_athlete(
     assert response.status_code == 200
     assert not StravaConnection.objects.filter(user=runner).exists()
     assert not ActivityLink.objects.exists()
-    participation.refresh_from_db()
-    assert participation.attended_at is None
     assert not response.cookies
     assert fake_strava.deauthorized == set()  # Strava is not asked to deauthorize again
 
@@ -147,15 +143,16 @@ def test_a_flood_of_forged_events_neither_forgets_the_runner_nor_stops_sign_ins(
     """200 forged revocations for one runner's public athlete id while Strava's read limit
     is used up (it answers 429): the runner stays connected, only a few events cost a call
     to Strava, and signing in with Strava (no read) still works."""
-    from runs import strava_client
-    from tests.runs.test_strava_connect import connect_through_strava
+    from strava import client as strava_client
+    from tests.strava.test_connect import connect_through_strava
 
     athlete_id, participation = linked
     limit = fake_strava.read_rate_limit
     fake_strava.read_usage = [limit[0], limit[0]]  # every read now gets Strava's 429
     sent = len(fake_strava.requests)
-    for _ in range(200):
-        assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+    for second in range(200):  # each a different event (Strava's resends share the time)
+        forged = deauthorization(athlete_id, event_time=1_790_000_000 + second)
+        assert post_event(strava, forged).status_code == 200
     assert StravaConnection.objects.get(user=runner).is_connected
     assert still_linked(participation)
     assert len(fake_strava.requests) - sent <= 5  # the athlete's few checks an hour
@@ -174,7 +171,7 @@ def test_events_of_many_athletes_draw_on_their_own_share_of_the_rate_limit(
 ):
     """However many runners' ids a flood names, the events together make at most their
     share of calls in 15 minutes, and leave the rest of Strava's limit to the site."""
-    from runs import strava as strava_service
+    from strava import events
 
     athletes = []
     for number in range(40):
@@ -184,12 +181,12 @@ def test_events_of_many_athletes_draw_on_their_own_share_of_the_rate_limit(
     sent = len(fake_strava.requests)
     for athlete_id in athletes:
         post_event(strava, deauthorization(athlete_id))
-    assert len(fake_strava.requests) - sent == strava_service.EVENT_CHECKS_IN_ALL.limit
+    assert len(fake_strava.requests) - sent == events.EVENT_CHECKS_IN_ALL.limit
     assert StravaConnection.objects.count() == 40
 
 
 def test_revoked_strava_only_account_keeps_its_athlete_to_sign_in_again(strava, fake_strava, db):
-    from tests.runs.test_strava_connect import connect_through_strava
+    from tests.strava.test_connect import connect_through_strava
 
     browser = Client()
     athlete_id = fake_strava.add_athlete("Maja")
@@ -229,8 +226,6 @@ def test_deleted_activity_is_unlinked_but_strava_stays_connected(
     response = post_event(strava, activity_event(athlete_id, "delete"))
     assert response.status_code == 200
     assert not ActivityLink.objects.filter(participation=participation).exists()
-    participation.refresh_from_db()
-    assert participation.attended_at is None
     assert StravaConnection.objects.filter(user=runner).exists()
     # Strava was asked, and no longer has it.
     assert fake_strava.requests_to(f"/api/v3/activities/{ACTIVITY_ID}")
@@ -333,8 +328,6 @@ def test_the_same_event_twice_is_acknowledged_twice(strava, linked, make_event, 
     first, second = post_event(strava, event), post_event(strava, event)
     assert (first.status_code, second.status_code) == (200, 200)
     assert not ActivityLink.objects.exists()
-    participation.refresh_from_db()
-    assert participation.attended_at is None
 
 
 def test_webhook_answers_only_get_and_post(strava, fake_strava):
@@ -343,3 +336,40 @@ def test_webhook_answers_only_get_and_post(strava, fake_strava):
 
 def test_deeply_nested_json_is_refused_not_a_server_error(strava, fake_strava):
     assert post_event(strava, "[" * 100_000).status_code == 400
+
+
+def test_strava_resending_an_event_costs_one_check(strava, linked, fake_strava):
+    athlete_id, _participation = linked
+    sent = len(fake_strava.requests_to("/api/v3/athlete"))
+    for _attempt in range(3):  # Strava's three attempts share the event's time
+        assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+    assert len(fake_strava.requests_to("/api/v3/athlete")) - sent == 1
+
+
+@pytest.mark.parametrize("kind", ["500", "429", "slow"])
+def test_a_check_strava_cannot_answer_now_is_tried_again_after_a_pause(
+    strava, runner, linked, fake_strava, kind
+):
+    from django.core.cache import cache
+    from django_tasks_db.models import DBTaskResult
+
+    from strava import client, events
+
+    athlete_id, participation = linked
+    fake_strava.revoke(athlete_id)
+    fake_strava.fail(kind, times=None)
+    before = timezone.now()
+
+    assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+
+    assert StravaConnection.objects.get(user=runner).is_connected
+    (again,) = DBTaskResult.objects.filter(task_path="strava.events.check_revocation",
+                                           status="READY")
+    assert again.run_after >= before + events.RETRY_PAUSES[0]
+    assert again.args_kwargs["kwargs"] == {"attempt": 2}
+    # Strava answers again (and its rate-limit window has passed): the queued check
+    # forgets the connection Strava revoked.
+    fake_strava.clear_faults()
+    cache.delete_many([client.PAUSE_KEY, client.READ_PAUSE_KEY])
+    events.check_revocation.call(*again.args_kwargs["args"], **again.args_kwargs["kwargs"])
+    assert not StravaConnection.objects.filter(user=runner, refresh_token__isnull=False).exists()

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from runs.models import StravaConnection
+from strava.models import StravaConnection
 
 
 class Command(BaseCommand):

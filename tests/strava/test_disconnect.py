@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from runs.models import ActivityLink, Participation, StravaConnection
+from runs.models import Participation
+from strava.models import ActivityLink, StravaConnection
 from tests.conftest import connect_strava
 from tests.runs.conftest import make_run
 
@@ -16,10 +17,12 @@ PROFILE = "/accounts/profile/"
 
 
 def ran_with_strava(runner, organiser, activity_id):
-    """A past run ``runner`` went to, marked attended by a linked Strava activity."""
+    """A past run ``runner`` went to (the organiser checked them in), with their Strava
+    activity linked."""
     run = make_run(organiser, days=-1)
     participation = Participation.objects.create(
-        run=run, runner=runner, status="going", attended_at=timezone.now())
+        run=run, runner=runner, status="going", attended_at=timezone.now(),
+        attended_by="organiser")
     ActivityLink.objects.create(participation=participation, activity_id=activity_id)
     return participation
 
@@ -37,14 +40,19 @@ def test_disconnect_tells_strava_and_deletes_the_connection_and_links(
     assert response.status_code == 302
     assert response["Location"] == PROFILE
     assert "Strava is disconnected" in runner_client.get(PROFILE).content.decode()
-    (told,) = fake_strava.requests_to("/oauth/deauthorize")
+    # Strava's /oauth/revoke: the app's own credentials (HTTP Basic), the token in the
+    # body, never in the address or a bearer header.
+    (told,) = fake_strava.requests_to("/oauth/revoke")
     assert told.method == "POST"
-    assert told.headers["authorization"] == f"Bearer {connection.access_token}"
+    assert told.basic_auth == (fake_strava.client_id, fake_strava.client_secret)
+    assert told.form["token"] == connection.refresh_token
+    assert told.query == {} and "bearer" not in told.headers.get("authorization", "").lower()
+    assert fake_strava.requests_to("/oauth/deauthorize") == []  # retired on 1 June 2027
     assert fake_strava.deauthorized == {athlete_id}
     assert not StravaConnection.objects.filter(user=runner).exists()
     assert not ActivityLink.objects.filter(participation__runner=runner).exists()
     mine.refresh_from_db()
-    assert mine.attended_at is None
+    assert mine.attended_at is not None  # the organiser's check-in is join run's own
     # Another runner's Strava is none of this.
     assert StravaConnection.objects.filter(user=outsider).exists()
     assert ActivityLink.objects.filter(participation=theirs).exists()
@@ -73,11 +81,11 @@ def test_strava_failing_to_answer_still_disconnects_here(
     runner_client, runner, organiser, fake_strava, settings, fault
 ):
     connect_strava(runner, fake_strava)
-    participation = ran_with_strava(runner, organiser, 12_000_000_001)
+    ran_with_strava(runner, organiser, 12_000_000_001)
     if fault == "down":
         settings.STRAVA_OAUTH_URL = "http://127.0.0.1:9/oauth"  # nothing listens there
     else:
-        fake_strava.fail(fault, on="deauthorize")
+        fake_strava.fail(fault, on="revoke")
 
     response = runner_client.post(DISCONNECT)
 
@@ -85,15 +93,13 @@ def test_strava_failing_to_answer_still_disconnects_here(
     assert "Strava is disconnected" in runner_client.get(PROFILE).content.decode()
     assert not StravaConnection.objects.filter(user=runner).exists()
     assert not ActivityLink.objects.exists()
-    participation.refresh_from_db()
-    assert participation.attended_at is None
 
 
 def test_disconnect_is_post_only(runner_client, runner, fake_strava):
     connect_strava(runner, fake_strava)
     assert runner_client.get(DISCONNECT).status_code == 405
     assert StravaConnection.objects.filter(user=runner).exists()
-    assert fake_strava.requests_to("/oauth/deauthorize") == []
+    assert fake_strava.requests_to("/oauth/revoke") == []
 
 
 def test_disconnect_needs_a_signed_in_runner(client, runner, fake_strava):
@@ -110,7 +116,7 @@ def test_disconnect_without_a_csrf_token_is_forbidden(runner, fake_strava):
     browser.force_login(runner)
     assert browser.post(DISCONNECT).status_code == 403
     assert StravaConnection.objects.filter(user=runner).exists()
-    assert fake_strava.requests_to("/oauth/deauthorize") == []
+    assert fake_strava.requests_to("/oauth/revoke") == []
 
 
 def test_profile_shows_strava_card_whose_disconnect_button_works(runner, fake_strava):
@@ -159,7 +165,7 @@ def test_account_that_signs_in_only_with_strava_cannot_disconnect_it(
     assert 'href="/accounts/delete/"' in page
     assert StravaConnection.objects.filter(user=runner).exists()
     assert ActivityLink.objects.filter(participation=participation).exists()
-    assert fake_strava.requests_to("/oauth/deauthorize") == []
+    assert fake_strava.requests_to("/oauth/revoke") == []
     assert fake_strava.deauthorized == set()
 
 

@@ -16,8 +16,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from runs import strava, strava_client
-from runs.models import ActivityLink, Participation
+from runs.models import Participation
+from strava import client as strava_client
+from strava import services as strava
+from strava.models import ActivityLink
 from tests.conftest import connect_strava, make_user
 from tests.runs.conftest import make_run, make_runners
 
@@ -97,8 +99,6 @@ def linked(fake_strava, started_run, runner, strava_athlete):
         distance=8000.0, moving_time=44 * 60)
     participation = started_run.participations.get(runner=runner)
     ActivityLink.objects.create(participation=participation, activity_id=activity_id)
-    participation.attended_at = timezone.now()
-    participation.save()
     return Linked(started_run, participation, strava_athlete, activity_id)
 
 
@@ -209,7 +209,7 @@ def test_chooser_lists_my_activities_around_the_start_runs_first(
     assert 10 <= int(listed.query["per_page"]) <= 200  # one page covers the window
 
 
-def test_picking_an_activity_stores_only_its_id_and_marks_that_i_ran_it(
+def test_picking_an_activity_stores_only_its_id_and_marks_nothing_others_see(
     runner_client, runner, fake_strava, started_run, strava_athlete
 ):
     activity_id = fake_strava.add_activity(
@@ -220,7 +220,9 @@ def test_picking_an_activity_stores_only_its_id_and_marks_that_i_ran_it(
     assert response.status_code == 302
     assert response["Location"] == f"/runs/{started_run.pk}/"
     participation = started_run.participations.get(runner=runner)
-    assert participation.attended_at is not None
+    # "Came" is join run's own fact (the runner's "I was there", the check-in): what
+    # others see about a runner never comes from Strava.
+    assert participation.attended_at is None
     assert participation.activity_link.activity_id == activity_id
     assert [f.name for f in ActivityLink._meta.concrete_fields] == [
         "id", "participation", "activity_id"]
@@ -251,21 +253,19 @@ def test_linking_then_the_run_page_shows_what_i_linked(
                                   follow=True)
 
     page = text(response)
-    assert "Your Strava activity is linked: you ran it." in page
+    assert "Your Strava activity is linked. Only you see it." in page
     assert ACTIVITY_NAME in page and "5.00 km" in page and "25:00" in page
     assert "5:00 /km" in page
     assert f'href="{strava_url(activity_id)}"' in page
-    assert '<li>Ana <span class="attended">· came</span></li>' in page
+    assert 'class="attended"' not in page  # the link marks nothing on the list of runners
 
 
-def test_unlinking_deletes_the_link_and_the_ran_it_mark(runner_client, linked):
+def test_unlinking_deletes_the_link(runner_client, linked):
     response = runner_client.post(unlink_url(linked.run))
 
     assert response.status_code == 302
     assert response["Location"] == f"/runs/{linked.run.pk}/"
     assert not ActivityLink.objects.filter(activity_id=linked.activity_id).exists()
-    linked.participation.refresh_from_db()
-    assert linked.participation.attended_at is None
     page = page_of(runner_client, linked.run)
     assert ACTIVITY_NAME not in page
     assert strava_url(linked.activity_id) not in page
@@ -361,8 +361,8 @@ def test_linking_or_unlinking_without_a_csrf_token_is_refused(runner, fake_strav
 
 
 @pytest.mark.parametrize("viewer", ["organiser", "another runner"])
-def test_others_on_the_run_see_only_that_i_ran_it(client, fake_strava, linked, organiser,
-                                                  viewer):
+def test_others_on_the_run_see_nothing_of_my_activity(client, fake_strava, linked, organiser,
+                                                       viewer):
     if viewer == "organiser":
         person = organiser
     else:
@@ -374,7 +374,7 @@ def test_others_on_the_run_see_only_that_i_ran_it(client, fake_strava, linked, o
 
     page = page_of(client, linked.run)
 
-    assert '<li>Ana <span class="attended">· came</span></li>' in page
+    assert "<li>Ana</li>" in page  # not even "came": that is join run's own mark
     assert ACTIVITY_NAME not in page
     # Not "44:00" (the moving time): the run's own start can be at minute 44.
     assert "8.00 km" not in page and "Moving time" not in page
@@ -433,8 +433,6 @@ def test_run_page_says_what_happened_and_keeps_my_link_when_strava_fails(
     assert f'href="{strava_url(linked.activity_id)}"' in page  # the id is ours to link
     assert ActivityLink.objects.filter(participation=linked.participation,
                                        activity_id=linked.activity_id).exists()
-    linked.participation.refresh_from_db()
-    assert linked.participation.attended_at is not None
 
 
 def test_run_page_refreshes_a_refused_token_and_shows_my_activity(
@@ -469,8 +467,7 @@ def test_activity_gone_from_strava_stops_being_shown_and_the_runner_decides_on_t
 
     runner_client.post(unlink_url(linked.run))
 
-    linked.participation.refresh_from_db()
-    assert linked.participation.attended_at is None
+    assert not ActivityLink.objects.filter(activity_id=linked.activity_id).exists()
     assert "Link my Strava activity" in page_of(runner_client, linked.run)
 
 
@@ -625,7 +622,7 @@ def test_started_run_page_with_my_activity_queries_stay_flat(
         page = page_of(runner_client, linked.run)
 
     assert ACTIVITY_NAME in page
-    assert page.count('<span class="attended">· came</span>') == count + 1
+    assert page.count('<span class="attended">· came</span>') == count
 
 
 def test_activities_with_a_hidden_start_time_are_listed_last(runner_client, fake_strava,

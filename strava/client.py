@@ -1,12 +1,14 @@
 """Every call join run makes to Strava, and nothing else.
 
-Strava is reached only through STRAVA_OAUTH_URL and STRAVA_API_URL, with timeouts, the
-access token only ever in the ``Authorization`` header, and one exception type. The
+Strava is reached only through STRAVA_OAUTH_URL and STRAVA_API_URL (the one place to
+change when Strava moves its API, announced for January 2027), with timeouts, the access
+token only ever in the ``Authorization`` header (never a query string or form body: Strava
+accepts nothing else from 1 June 2027), and one exception type. The
 application-wide rate limits are read from each answer's headers and kept in the shared
 cache: once usage reaches a limit, no call goes out until its window resets, so every
 worker stops together instead of each finding out with a 429.
 
-This module knows HTTP, not accounts: storing and refreshing tokens is runs/strava.py.
+This module knows HTTP, not accounts: storing and refreshing tokens is strava/services.py.
 """
 
 import datetime as dt
@@ -43,10 +45,17 @@ class StravaError(Exception):
     NOT_FOUND = "not_found"
     BAD_RESPONSE = "bad_response"
 
-    def __init__(self, code, detail="", *, retry_at=None):
+    # Why Strava refused the app itself, when it says: it has as many athletes as Strava
+    # lets it connect (a new app: 1, then 10 until Strava grants more), or it is inactive
+    # (its owner's Strava subscription lapsed).
+    CAPACITY = "capacity"
+    INACTIVE = "inactive"
+
+    def __init__(self, code, detail="", *, retry_at=None, cause=None):
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.retry_at = retry_at
+        self.cause = cause
 
 
 def is_configured():
@@ -121,7 +130,7 @@ def _note_rate_limits(response, method, now):
 
 # Calls
 
-def _request(method, url, *, token=None, data=None, params=None, now=None):
+def _request(method, url, *, token=None, data=None, params=None, auth=None, now=None):
     now = now or timezone.now()
     until = paused_until(now, read=method == "GET")
     if until:
@@ -131,7 +140,7 @@ def _request(method, url, *, token=None, data=None, params=None, now=None):
         headers["Authorization"] = f"Bearer {token}"
     try:
         response = _session.request(method, url, headers=headers, data=data, params=params,
-                                    timeout=_timeout(), allow_redirects=False)
+                                    auth=auth, timeout=_timeout(), allow_redirects=False)
     except requests.Timeout as error:
         raise StravaError(StravaError.UNAVAILABLE, "timeout") from error
     except requests.RequestException as error:
@@ -146,7 +155,7 @@ def _request(method, url, *, token=None, data=None, params=None, now=None):
     if status == 404:
         raise StravaError(StravaError.NOT_FOUND, "404")
     if status in (400, 401, 403):
-        raise _refusal(status, _fault_codes(response))
+        raise _refusal(status, _fault_codes(response), _fault_message(response))
     if status != 200:
         raise StravaError(StravaError.BAD_RESPONSE, str(status))
     try:
@@ -162,16 +171,48 @@ def _request(method, url, *, token=None, data=None, params=None, now=None):
 RUNNER_TOKEN_RESOURCES = {"RefreshToken", "AuthorizationCode", "Athlete", "AccessToken"}
 
 
-def _refusal(status, faults):
+CAUSES = {
+    StravaError.CAPACITY: "it has connected as many athletes as Strava allows it (apply for "
+                          "more on the app's page at https://www.strava.com/settings/api)",
+    StravaError.INACTIVE: "Strava marked the app inactive (its owner needs a Strava "
+                          "subscription; see the app's page at https://www.strava.com/settings/api)",
+}
+
+
+def _cause(status, faults, message):
+    codes = {fault.split("/")[-1].lower() for fault in faults if fault.startswith("Application")}
+    if status == 403 and ("limit exceeded" in codes or "connected athletes" in message.lower()):
+        return StravaError.CAPACITY
+    if status == 403 and "inactive" in codes:
+        return StravaError.INACTIVE
+    return None
+
+
+def _refusal(status, faults, message=""):
     resources = {fault.split("/")[0] for fault in faults}
     if status == 403 or "Application" in resources or (
         status == 400 and not resources & RUNNER_TOKEN_RESOURCES
     ):
-        log.error("Strava refused join run's app (HTTP %s %s): check STRAVA_CLIENT_ID, "
-                  "STRAVA_CLIENT_SECRET and the app's status at Strava.", status,
-                  ",".join(faults))
-        return StravaError(StravaError.APP_REFUSED, f"{status} {','.join(faults)}")
+        cause = _cause(status, faults, message)
+        if cause:
+            log.error("Strava refused join run's app (HTTP %s %s): %s.", status,
+                      ",".join(faults), CAUSES[cause])
+        else:
+            log.error("Strava refused join run's app (HTTP %s %s): check STRAVA_CLIENT_ID, "
+                      "STRAVA_CLIENT_SECRET and the app's status at Strava.", status,
+                      ",".join(faults))
+        return StravaError(StravaError.APP_REFUSED, f"{status} {','.join(faults)}",
+                           cause=cause)
     return StravaError(StravaError.UNAUTHORIZED, f"{status} {','.join(faults)}")
+
+
+def _fault_message(response):
+    """Strava's own summary ("Limit of connected athletes exceeded"), names no person."""
+    try:
+        message = response.json().get("message")
+    except (ValueError, RecursionError, AttributeError, TypeError):
+        return ""
+    return message[:200] if isinstance(message, str) else ""
 
 
 def _fault_codes(response):
@@ -231,9 +272,18 @@ def refresh(refresh_token):
     return _token_call({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
 
-def deauthorize(access_token):
-    """Ends join run's access to the athlete at Strava (every token of theirs)."""
-    _request("POST", f"{settings.STRAVA_OAUTH_URL}/deauthorize", token=access_token)
+def revoke(token, *, kind="refresh_token"):
+    """Ends join run's access to the athlete at Strava: revoking either of their tokens
+    revokes both, so the refresh token (which needs no refreshing first) will do.
+
+    ``POST /oauth/revoke`` (since June 2026; ``/oauth/deauthorize``, which took the access
+    token as a parameter, is retired on 1 June 2027): the app authenticates with HTTP Basic
+    (client id and secret), and the token goes in the form body, as OAuth's token
+    revocation (RFC 7009) has it.
+    """
+    _request("POST", f"{settings.STRAVA_OAUTH_URL}/revoke",
+             data={"token": token, "token_type_hint": kind},
+             auth=(str(settings.STRAVA_CLIENT_ID), settings.STRAVA_CLIENT_SECRET))
 
 
 def get(path, access_token, params=None):

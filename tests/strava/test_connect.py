@@ -13,7 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from runs.models import Participation, StravaConnection
+from runs.models import Participation
+from strava.models import StravaConnection
 from tests.conftest import connect_strava
 from tests.runs.conftest import make_run
 

@@ -14,23 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from joinrun.page_cache import pages_changed
-from joinrun.ratelimit import Limiter
+from runs.models import Participation, format_pace
 
-from . import strava_client as client
-from .models import (
-    ActivityLink,
-    AttendanceMarker,
-    Participation,
-    StravaConnection,
-    format_pace,
-    strava_activity_url,
-)
-from .strava_client import StravaError
+from . import client
+from .client import StravaError
+from .models import ActivityLink, StravaConnection, strava_activity_url
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +104,14 @@ def problem_message(error):
 
 def save_connection(user, tokens, scope, *, now=None):
     """Connects ``user`` to the athlete in ``tokens`` (from the code exchange), replacing
-    their tokens; links from a different athlete they had connected before are deleted."""
+    their tokens. A different athlete they had connected before is replaced: their links
+    are deleted, and Strava is told to end join run's access to them."""
     with transaction.atomic():
         connection = StravaConnection.objects.select_for_update().filter(user=user).first()
         if connection is None or connection.athlete_id != tokens["athlete_id"]:
             if connection is not None:
                 _delete_links(user)
+                revoke_later(connection)
             connection = connection or StravaConnection(user=user)
             connection.athlete_id = tokens["athlete_id"]
             connection.connected_at = now or timezone.now()
@@ -206,11 +199,8 @@ def call(connection, path, params=None):
 
 
 def _delete_links(user):
-    """Every activity link of ``user`` and the "attended" marks that came from them."""
+    """Every activity link of ``user``."""
     links = ActivityLink.objects.filter(participation__runner=user)
-    if Participation.objects.filter(activity_link__in=links).attended_through_strava().update(
-            attended_at=None, attended_by=""):
-        pages_changed()  # "N came" is on public cards; update() sends no signal
     for activity_id in links.values_list("activity_id", flat=True):
         cache.delete(_cache_key(user.pk, activity_id))
     links.delete()
@@ -237,31 +227,26 @@ def forget(connection, *, erasing=False):
 def disconnect(connection):
     """Tells Strava to end our access (best effort: Strava being down must not keep a
     runner connected here), then forgets the connection."""
-    try:
-        client.deauthorize(access_token(connection))
-    except StravaError as error:
-        log.warning("Strava deauthorization failed (%s); disconnected here anyway.", error.code)
+    _revoke_quietly(connection.refresh_token)
     forget(connection)
 
 
-def deauthorize_later(connection):
-    """For erasure: Strava is told to end our access once the erasure has committed (the
-    tokens are held in memory only until then)."""
-    transaction.on_commit(functools.partial(
-        _deauthorize_quietly, connection.access_token, connection.refresh_token,
-        connection.expires_at,
-    ))
+def revoke_later(connection):
+    """Strava is told to end our access once the transaction has committed (erasure, a
+    different athlete replacing this one); the token is held in memory only until then."""
+    transaction.on_commit(functools.partial(_revoke_quietly, connection.refresh_token))
 
 
-def _deauthorize_quietly(access, refresh, expires_at):
+def _revoke_quietly(refresh_token):
+    if not refresh_token:
+        return  # refused by Strava already, or no key opens it: nothing to tell Strava with
     try:
-        if not access or expires_at <= timezone.now() + REFRESH_MARGIN:
-            if not refresh:
-                return  # no key opens it: there is nothing we can tell Strava with
-            access = client.refresh(refresh)["access_token"]
-        client.deauthorize(access)
+        client.revoke(refresh_token)
     except StravaError as error:
-        log.warning("Strava deauthorization after erasure failed (%s).", error.code)
+        # Logged for the operator, who can remove the app's access at Strava; the runner
+        # can too, in their Strava settings.
+        log.warning("Telling Strava to end join run's access failed (%s); forgotten here "
+                    "anyway.", error.code)
 
 
 # Activities
@@ -386,7 +371,7 @@ def activity(connection, activity_id, *, use_cache=True):
 
 
 def link(participation, connection, activity_id, *, now=None):
-    """Links the runner's own activity to the run they joined and marks them attended.
+    """Links the runner's own activity to the run they joined (for them alone to see).
     Raises LinkRefused with the reason, or StravaError when Strava cannot answer."""
     now = now or timezone.now()
     run = participation.run
@@ -411,21 +396,13 @@ def link(participation, connection, activity_id, *, now=None):
                           % {"run": elsewhere.participation.run.title})
     try:
         with transaction.atomic():
+            # Locked: the runner may be leaving the run at this moment. The link marks
+            # nothing others see: "was there" is join run's own fact (runs/attendance.py),
+            # and Strava's data is for its owner alone.
+            if not Participation.objects.select_for_update().filter(pk=participation.pk).exists():
+                raise IntegrityError("participation gone")
             ActivityLink.objects.update_or_create(participation=participation,
                                                   defaults={"activity_id": found.id})
-            # update(), not save(): the runner may have left the run meanwhile. A mark
-            # made on join run stays as it was: unlinking must not take it away.
-            made_on_join_run = Q(attended_at__isnull=False,
-                                 attended_by__in=Participation.MARKED_ON_JOIN_RUN)
-            if not Participation.objects.filter(pk=participation.pk).update(
-                attended_at=Case(When(made_on_join_run, then=F("attended_at")),
-                                 default=Value(now)),
-                attended_by=Case(When(made_on_join_run, then=F("attended_by")),
-                                 default=Value(AttendanceMarker.STRAVA)),
-            ):
-                raise IntegrityError("participation gone")
-            participation.refresh_from_db(fields=["attended_at", "attended_by"])
-            pages_changed()
     except IntegrityError as error:
         # The same activity linked from another tab a moment ago (its id is unique), or the
         # runner's place is gone.
@@ -441,83 +418,3 @@ def unlink(participation):
             return
         cache.delete(_cache_key(participation.runner_id, link_.activity_id))
         link_.delete()
-        # Only the mark the link made goes; one made on join run stays.
-        if Participation.objects.filter(pk=participation.pk).attended_through_strava().update(
-                attended_at=None, attended_by=""):
-            participation.attended_at, participation.attended_by = None, ""
-            pages_changed()
-
-
-# Strava's webhook events
-
-# Strava does not sign its webhook posts, and athlete ids are public on Strava, so an
-# event is believed only once Strava itself confirms it with the runner's own token. When
-# Strava cannot answer, the data goes: Strava's rule is to delete on revocation, and a
-# link is easily made again.
-
-# Strava's webhook events are not signed and athlete ids are public: anyone can post one.
-# So an event is only a reason to ask Strava, and only Strava's own answer acts: a refusal
-# of the runner's token (401) for a revocation, "not found" (404) for a deleted activity.
-# Anything else (429, 5xx, a timeout) means "not now": nothing is forgotten, and Strava
-# sends its events again. Asking costs a call against join run's shared rate limit, so
-# each athlete's events may ask a few times an hour, and all of them together draw on
-# their own share of the limit, so a flood of events never uses up what signing in needs.
-EVENT_CHECKS_PER_ATHLETE = Limiter("strava-event-checks", limit=5, window=60 * 60)
-EVENT_CHECKS_IN_ALL = Limiter("strava-event-checks-all", limit=30, window=15 * 60)
-
-
-def _may_check_event(athlete_id):
-    """True (and counted) when an event of ``athlete_id`` may cost a call to Strava."""
-    athlete = str(athlete_id)
-    if (EVENT_CHECKS_PER_ATHLETE.exceeded(athlete)
-            or EVENT_CHECKS_IN_ALL.exceeded("all")):
-        log.warning("A Strava webhook event was acknowledged unchecked: the events' share of "
-                    "Strava's rate limit is used up for now.")
-        return False
-    EVENT_CHECKS_PER_ATHLETE.record(athlete)
-    EVENT_CHECKS_IN_ALL.record("all")
-    return True
-
-
-def athlete_revoked(athlete_id):
-    """The runner removed join run in their Strava settings: forget the connection, once
-    Strava refuses its tokens. True when it was forgotten."""
-    connection = StravaConnection.objects.filter(
-        athlete_id=athlete_id, refresh_token__isnull=False).select_related("user").first()
-    if connection is None or not _may_check_event(athlete_id):
-        return False
-    try:
-        call(connection, "/athlete")
-    except StravaError as error:
-        if error.code == StravaError.UNAUTHORIZED:  # call() has forgotten the connection
-            return True
-        log.warning("A deauthorization event could not be checked with Strava (%s); the "
-                    "connection stays until Strava confirms it.", error.code)
-        return False
-    log.warning("A deauthorization event that Strava does not confirm was ignored.")
-    return False
-
-
-def activity_deleted(athlete_id, activity_id):
-    """The runner deleted an activity on Strava: its link and "attended" mark go too,
-    once Strava says it no longer has it."""
-    links = ActivityLink.objects.filter(
-        activity_id=activity_id, participation__runner__strava__athlete_id=athlete_id
-    ).select_related("participation__runner__strava")
-    for link_ in links:
-        connection = link_.participation.runner.strava
-        if connection.is_connected:
-            if not _may_check_event(athlete_id):
-                continue
-            try:
-                activity(connection, activity_id, use_cache=False)
-            except StravaError as error:
-                if error.code not in (StravaError.NOT_FOUND, StravaError.UNAUTHORIZED):
-                    log.warning("An activity-deleted event could not be checked with "
-                                "Strava (%s); the link stays.", error.code)
-                    continue
-            else:
-                log.warning("An activity-deleted event that Strava does not confirm was "
-                            "ignored.")
-                continue
-        unlink(link_.participation)

@@ -1,4 +1,4 @@
-"""runs/strava_client.py against the fake Strava (tests/fakes/strava.py): where the access
+"""strava/client.py against the fake Strava (tests/fakes/strava.py): where the access
 token travels, the authorize URL, the code exchange, which StravaError each fault gives, and
 the app-wide rate-limit pause every worker shares through the default cache."""
 
@@ -13,8 +13,8 @@ import pytest
 import requests
 from django.utils import timezone
 
-from runs import strava_client as client
-from runs.strava_client import StravaError
+from strava import client
+from strava.client import StravaError
 from tests.conftest import production_env
 from tests.served import free_port, manage
 
@@ -102,17 +102,29 @@ def test_api_calls_send_the_access_token_only_in_the_authorization_header(fake_s
     assert sent[1].query == {"after": "1", "before": "2", "per_page": "50"}
 
 
-def test_deauthorize_sends_the_access_token_only_in_the_authorization_header(
+def test_revoke_authenticates_the_app_and_sends_the_token_only_in_the_body(
         fake_strava, athlete, tokens):
-    client.deauthorize(tokens["access_token"])
+    client.revoke(tokens["refresh_token"])
 
-    [request] = fake_strava.requests_to("/oauth/deauthorize")
+    [request] = fake_strava.requests_to("/oauth/revoke")
     assert request.method == "POST"
-    assert request.token_via == "header"
-    assert request.bearer == tokens["access_token"]
+    assert request.basic_auth == (fake_strava.client_id, fake_strava.client_secret)
+    assert request.form == {"token": tokens["refresh_token"], "token_type_hint": "refresh_token"}
     assert request.query == {}
-    assert request.form == {}
+    assert request.bearer is None
     assert athlete in fake_strava.deauthorized
+    # Revoking the refresh token ended the access token too.
+    with pytest.raises(StravaError) as refused:
+        client.get("/athlete", tokens["access_token"])
+    assert refused.value.code == StravaError.UNAUTHORIZED
+
+
+def test_revoke_with_the_wrong_app_secret_is_the_apps_problem(settings, fake_strava, tokens):
+    settings.STRAVA_CLIENT_SECRET = "not-the-secret"
+    with pytest.raises(StravaError) as refused:
+        client.revoke(tokens["refresh_token"])
+    assert refused.value.code == StravaError.APP_REFUSED
+    assert fake_strava.deauthorized == set()
 
 
 def test_a_refresh_sends_the_refresh_token_in_the_body_not_the_url(fake_strava, tokens):
@@ -486,7 +498,7 @@ def test_a_pause_one_worker_reaches_stops_the_others(settings, tmp_path, fake_st
                        CACHE_URL=f"filecache://{tmp_path / 'cache'}",
                        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"),
         "shell", "--no-imports", "-c",
-        "from runs.strava_client import paused_until; print(paused_until().isoformat())",
+        "from strava.client import paused_until; print(paused_until().isoformat())",
     )
 
     assert datetime.fromisoformat(other_worker.strip()) == client.paused_until()

@@ -4,12 +4,14 @@ runner's own activity to a run they joined."""
 import json
 import logging
 import secrets
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponseForbidden, JsonResponse
@@ -25,22 +27,30 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import second_factor
 from joinrun.text import one_line
 from joinrun.views import next_url
+from runs.models import Participation, Run
 
-from . import strava
-from . import strava_client as client
-from .models import Participation, Run, StravaConnection
-from .strava import LinkRefused
-from .strava_client import StravaError
+from . import client, events, services
+from .client import StravaError
+from .models import StravaConnection
+from .services import LinkRefused
 
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "strava_oauth"  # the state and return page of a connect in progress
+# Set when Strava refused a connection for the app's capacity or because it is inactive:
+# for a while, runners are told so here instead of being sent to Strava's error page.
+CANNOT_CONNECT_KEY = "strava:cannot-connect"
+CODE_RETRY_PAUSE = 1.0  # seconds before a refused fresh code is sent once more
+CANNOT_CONNECT_SECONDS = 60 * 60
+CANNOT_CONNECT = gettext_lazy("Join run cannot connect more Strava accounts right now. This is "
+                              "on our side, not your account: we have asked Strava for room. "
+                              "Please try again in a few days.")
 ATHLETE_TAKEN = gettext_lazy("This Strava account is already connected to another join run "
                              "account. Sign in with Strava to use that account.")
 
 
 def _require_strava():
-    if not strava.enabled():
+    if not services.enabled():
         raise Http404("Strava is not configured on this site.")
 
 
@@ -70,6 +80,9 @@ def connect(request):
     refused = _needs_confirmed_email(request)
     if refused:
         return refused
+    if cache.get(CANNOT_CONNECT_KEY) and services.connection_of(request.user) is None:
+        messages.error(request, CANNOT_CONNECT)
+        return redirect(next_url(request) or reverse("accounts:login"))
     state = secrets.token_urlsafe(32)
     request.session[PENDING_KEY] = {"state": state, "next": next_url(request)}
     return redirect(client.authorize_url(
@@ -100,22 +113,39 @@ def callback(request):
     scope = request.GET.get("scope", "")[:200]
     if not code:
         return render(request, "strava/bad_state.html", status=400)
-    if not strava.ACTIVITY_SCOPES & set(scope.split(",")):
+    if not services.ACTIVITY_SCOPES & set(scope.split(",")):
         # Nothing is exchanged or kept: without activity:read there is nothing to link.
         return render(request, "strava/needs_activity_scope.html",
                       {"retry_url": _connect_url(back_to, force=True), "back_to": back_to})
     try:
-        tokens = client.exchange_code(code)  # once: a code works only once
+        tokens = _exchange(code)
     except StravaError as error:
-        if error.code == StravaError.UNAUTHORIZED:
+        if error.cause in (StravaError.CAPACITY, StravaError.INACTIVE):
+            # The operator has the log line naming the cause (strava/client.py).
+            cache.set(CANNOT_CONNECT_KEY, True, CANNOT_CONNECT_SECONDS)
+            messages.error(request, CANNOT_CONNECT)
+        elif error.code == StravaError.UNAUTHORIZED:
             messages.error(request, _("Strava did not accept this answer (it may have expired). "
                                       "Nothing was connected; try again."))
         else:
-            messages.error(request, strava.problem_message(error))
+            messages.error(request, services.problem_message(error))
         return redirect(back_to)
     if request.user.is_authenticated:
         return _connect_account(request, tokens, scope, back_to)
     return _sign_in(request, tokens, scope, back_to)
+
+
+def _exchange(code):
+    """Tokens for Strava's code. A fresh code Strava refuses (it has been seen refusing one
+    a moment after issuing it, then accepting it) is sent once more after a short pause,
+    so the runner does not have to start again; a code Strava has used stays refused."""
+    try:
+        return client.exchange_code(code)
+    except StravaError as error:
+        if error.code != StravaError.UNAUTHORIZED or "AuthorizationCode/invalid" not in str(error):
+            raise
+    time.sleep(CODE_RETRY_PAUSE)
+    return client.exchange_code(code)
 
 
 def _connect_account(request, tokens, scope, back_to):
@@ -124,11 +154,11 @@ def _connect_account(request, tokens, scope, back_to):
     if taken:
         if taken.is_connected:
             # Refused, but the exchange rotated the owner's refresh token: keep it working.
-            strava.keep_newest_tokens(taken, tokens, scope)
+            services.keep_newest_tokens(taken, tokens, scope)
         messages.error(request, ATHLETE_TAKEN)
         return redirect(back_to)
     try:
-        strava.save_connection(request.user, tokens, scope)
+        services.save_connection(request.user, tokens, scope)
     except IntegrityError:  # the same athlete connected elsewhere a moment ago
         messages.error(request, ATHLETE_TAKEN)
         return redirect(back_to)
@@ -150,7 +180,7 @@ def _sign_in(request, tokens, scope, back_to):
             # Staff reach the admin; they log in with their password, under its limits.
             messages.error(request, _("Staff accounts log in with their email and password."))
             return redirect("accounts:login")
-        strava.save_connection(user, tokens, scope)
+        services.save_connection(user, tokens, scope)
         welcome = _("Welcome back, %(name)s!")
     else:
         try:
@@ -159,7 +189,7 @@ def _sign_in(request, tokens, scope, back_to):
                 # add both on their profile. Only the first name is kept from Strava.
                 name = _shown_name(tokens["firstname"])
                 user = get_user_model().objects.create_user(None, None, display_name=name)
-                strava.save_connection(user, tokens, scope)
+                services.save_connection(user, tokens, scope)
         except IntegrityError:  # a twin callback created this athlete's account first
             messages.error(request, _("Signing in with Strava did not finish. Try again."))
             return redirect("accounts:login")
@@ -177,14 +207,14 @@ def _sign_in(request, tokens, scope, back_to):
 @login_required
 def disconnect(request):
     _require_strava()
-    connection = strava.connection_of(request.user)
+    connection = services.connection_of(request.user)
     if connection is None:
         messages.info(request, _("Strava is not connected."))
         return redirect("accounts:profile")
-    if strava.signs_in_only_with_strava(request.user):
+    if services.signs_in_only_with_strava(request.user):
         # Strava is how this account signs in: without it, nobody could get back in.
         return render(request, "strava/disconnect_refused.html", status=409)
-    strava.disconnect(connection)
+    services.disconnect(connection)
     messages.success(request, _("Strava is disconnected. We deleted your Strava connection "
                                 "and every activity you had linked."))
     return redirect(next_url(request) or reverse("accounts:profile"))
@@ -208,11 +238,9 @@ def webhook(request):
             raise ValueError("fields")
     except (ValueError, KeyError, TypeError, RecursionError):
         return JsonResponse({"error": "not a Strava event"}, status=400)
-    # Unknown athletes and events we do not use are acknowledged, so Strava does not retry.
-    if object_type == "athlete" and str(updates.get("authorized")) == "false":
-        strava.athlete_revoked(owner_id)
-    elif object_type == "activity" and aspect_type == "delete":
-        strava.activity_deleted(owner_id, object_id)
+    # Acknowledged at once, whatever it is (Strava wants an answer within 2 seconds and
+    # retries otherwise); a check with Strava is queued when it may concern a runner here.
+    events.received({**event, "updates": updates})
     return JsonResponse({"ok": True})
 
 
@@ -246,14 +274,14 @@ def _participation_for_linking(request, run_id):
 def choose_activity(request, run_id):
     """Lists the runner's activities around the run's start; POST links the chosen one."""
     run, participation = _participation_for_linking(request, run_id)
-    connection = strava.connection_of(request.user)
+    connection = services.connection_of(request.user)
     if connection is None:
         return redirect(_connect_url(reverse("strava:choose", args=[run.pk])))
     context = {"run": run, "participation": participation, "activities": [], "problem": None,
-               "window_open": strava.link_window_open(run), "connected": True}
+               "window_open": services.link_window_open(run), "connected": True}
     status = 200
     if not context["window_open"]:
-        context["problem"] = strava.link_window_message()
+        context["problem"] = services.link_window_message()
         status = 409 if request.method == "POST" else 200
         return render(request, "strava/choose_activity.html", context, status=status)
     if request.method == "POST":
@@ -266,18 +294,18 @@ def choose_activity(request, run_id):
             status = 400
         else:
             try:
-                strava.link(participation, connection, activity_id)
+                services.link(participation, connection, activity_id)
             except LinkRefused as refused:
                 context["problem"], status = str(refused), 400
             except StravaError as error:
-                context["problem"] = strava.problem_message(error)
+                context["problem"] = services.problem_message(error)
             else:
-                messages.success(request, _("Your Strava activity is linked: you ran it."))
+                messages.success(request, _("Your Strava activity is linked. Only you see it."))
                 return redirect(run)
     try:
-        context["activities"] = strava.activities_around(connection, run)
+        context["activities"] = services.activities_around(connection, run)
     except StravaError as error:
-        context["problem"] = context["problem"] or strava.problem_message(error)
+        context["problem"] = context["problem"] or services.problem_message(error)
         context["connected"] = connection.is_connected  # forgotten if Strava refused it
     return render(request, "strava/choose_activity.html", context, status=status)
 
@@ -286,32 +314,9 @@ def choose_activity(request, run_id):
 @login_required
 def unlink(request, run_id):
     run, participation = _participation_for_linking(request, run_id)
-    strava.unlink(participation)
+    services.unlink(participation)
     messages.success(request, _("The Strava activity is unlinked from this run."))
     return redirect(run)
-
-
-def activity_panel(request, run, participation):
-    """What the run page shows the runner about their own Strava activity (a dict for the
-    template), or None when there is nothing to show. Strava's data goes only to its owner:
-    this is called only with the viewer's own participation."""
-    if not strava.enabled() or participation is None or not run.has_started():
-        return None
-    link = getattr(participation, "activity_link", None)
-    panel = {"link": link, "activity": None, "problem": None,
-             "window_open": strava.link_window_open(run), "connected": False}
-    connection = strava.connection_of(request.user)
-    panel["connected"] = connection is not None
-    if link is None or connection is None:
-        return panel if panel["window_open"] or link else None
-    try:
-        panel["activity"] = strava.activity(connection, link.activity_id)
-    except StravaError as error:
-        # Not found: deleted on Strava (its webhook event unlinks it) or made private. It is
-        # no longer shown; the runner decides whether to unlink it.
-        panel["problem"] = strava.problem_message(error)
-        panel["connected"] = connection.is_connected  # forgotten if Strava refused it
-    return panel
 
 
 def _shown_name(firstname):
