@@ -42,9 +42,9 @@ PENDING_KEY = "strava_oauth"  # the state and return page of a connect in progre
 CANNOT_CONNECT_KEY = "strava:cannot-connect"
 CODE_RETRY_PAUSE = 1.0  # seconds before a refused fresh code is sent once more
 CANNOT_CONNECT_SECONDS = 60 * 60
-CANNOT_CONNECT = gettext_lazy("Join run cannot connect more Strava accounts right now. This is "
-                              "on our side, not your account: we have asked Strava for room. "
-                              "Please try again in a few days.")
+CANNOT_CONNECT = gettext_lazy("Join run cannot connect more Strava accounts right now. That is "
+                              "on our side, not your account; please try again in a few days. "
+                              "Everything else on join run works without Strava.")
 ATHLETE_TAKEN = gettext_lazy("This Strava account is already connected to another join run "
                              "account. Sign in with Strava to use that account.")
 
