@@ -130,7 +130,10 @@ def _note_rate_limits(response, method, now):
 
 # Calls
 
-def _request(method, url, *, token=None, data=None, params=None, auth=None, now=None):
+def _request(method, url, *, token=None, data=None, params=None, auth=None, now=None,
+             answer=True):
+    """Strava's decoded JSON answer; with ``answer=False`` (revoke, whose body Strava does
+    not document), None for any 2xx."""
     now = now or timezone.now()
     until = paused_until(now, read=method == "GET")
     if until:
@@ -156,6 +159,8 @@ def _request(method, url, *, token=None, data=None, params=None, auth=None, now=
         raise StravaError(StravaError.NOT_FOUND, "404")
     if status in (400, 401, 403):
         raise _refusal(status, _fault_codes(response), _fault_message(response))
+    if not answer and 200 <= status < 300:
+        return None
     if status != 200:
         raise StravaError(StravaError.BAD_RESPONSE, str(status))
     try:
@@ -283,7 +288,7 @@ def revoke(token, *, kind="refresh_token"):
     """
     _request("POST", f"{settings.STRAVA_OAUTH_URL}/revoke",
              data={"token": token, "token_type_hint": kind},
-             auth=(str(settings.STRAVA_CLIENT_ID), settings.STRAVA_CLIENT_SECRET))
+             auth=(str(settings.STRAVA_CLIENT_ID), settings.STRAVA_CLIENT_SECRET), answer=False)
 
 
 def get(path, access_token, params=None):

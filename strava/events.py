@@ -7,18 +7,23 @@ only validates an event and queues a check; the worker asks Strava.
 Strava's events are not signed and athlete ids are public: anyone can post one. So an
 event is only a reason to ask Strava, and only Strava's own answer acts: a refusal of the
 runner's token (401) for a revocation, "not found" (404) for a deleted activity. Anything
-else (429, 5xx, a timeout) means "not now": nothing is forgotten, the check is tried again
-after a pause, and Strava sends its events again anyway. Asking costs a call against join
-run's shared rate limit, so an event Strava resends is checked once, each athlete's events
-may ask a few times an hour, and all of them together draw on their own share of the
-limit, so a flood of events never uses up what signing in needs.
+else (429, 5xx, a timeout) means "not now": nothing is forgotten and the check is tried
+again after a pause.
+
+Nothing Strava sends is dropped, and nothing a flood sends costs more than a few calls:
+events about one connection (or one link) share a single queued check, so the task table
+holds at most one per connection and link whatever arrives; Strava's resends of an event
+already queued are acknowledged and left out. Each check draws on the events' own share
+of Strava's rate limit (per athlete, all athletes per 15 minutes, all per day); a check
+beyond it waits in the queue until its window resets, instead of being forgotten, so a
+genuine revocation still acts, later, while forged ones cost nothing more.
 
 A queued check carries only a row id (the connection's or the link's), never an athlete
 or activity id, so the task table holds nothing about a person (as the outbox's tasks).
 """
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -34,26 +39,32 @@ log = logging.getLogger(__name__)
 
 EVENT_CHECKS_PER_ATHLETE = Limiter("strava-event-checks", limit=5, window=60 * 60)
 EVENT_CHECKS_IN_ALL = Limiter("strava-event-checks-all", limit=30, window=15 * 60)
-# Strava retries an event it thinks was missed within minutes: a day covers them all.
-SEEN_SECONDS = 24 * 60 * 60
-# A check Strava could not answer is tried again after these pauses, then left to the
-# next event Strava sends.
-RETRY_PAUSES = (timedelta(minutes=1), timedelta(minutes=15), timedelta(hours=1))
+# A fifth of Strava's default 1,000 reads a day, so events never pause reads until midnight.
+EVENT_CHECKS_PER_DAY = Limiter("strava-event-checks-day", limit=200, window=24 * 60 * 60)
+# Strava resends an event it thinks was missed within minutes.
+SEEN_SECONDS = 60 * 60
+# While a check of a connection or link is queued (or waits for its window), later events
+# about it join that check. Longer than any wait below, in case a worker loses the task.
+PENDING_SECONDS = 2 * 24 * 60 * 60
+# A check Strava could not answer is tried again after these pauses, then given up (and
+# logged); the runner's next visit finds a revoked token anyway.
+RETRY_PAUSES = (timedelta(minutes=1), timedelta(minutes=15), timedelta(hours=1),
+                timedelta(hours=6), timedelta(hours=24))
 
 REVOKED, DELETED = "revoked", "deleted"
 
 
 def received(event):
     """Queues a check of a validated event when it may concern a runner here; returns
-    what became of it ("queued", "ignored", "seen", "limited"), for the tests and logs."""
+    what became of it ("queued", "joined", "seen" or "ignored"), for the tests."""
     object_type, aspect_type = event["object_type"], event["aspect_type"]
     owner_id = event["owner_id"]
     if object_type == "athlete" and str(event["updates"].get("authorized")) == "false":
-        kind = REVOKED
+        kind, check = REVOKED, check_revocation
         target = StravaConnection.objects.filter(
             athlete_id=owner_id, refresh_token__isnull=False).values_list("pk", flat=True).first()
     elif object_type == "activity" and aspect_type == "delete":
-        kind = DELETED
+        kind, check = DELETED, check_deletion
         target = ActivityLink.objects.filter(
             activity_id=event["object_id"], participation__runner__strava__athlete_id=owner_id,
         ).values_list("pk", flat=True).first()
@@ -62,43 +73,65 @@ def received(event):
     if target is None:
         return "ignored"  # not a runner of ours (any more)
     # Strava's resends of one event share its object, aspect and time.
-    # Only a queued event counts as seen: forged ones turned away by the limits must not
-    # make Strava's own (with the same time) look like a resend.
-    seen_key = f"strava:event-seen:{kind}:{target}:{event.get('event_time')}"
-    if cache.get(seen_key):
+    if not cache.add(f"strava:event-seen:{kind}:{target}:{event['event_time']}", True,
+                     SEEN_SECONDS):
         return "seen"
-    if not _may_check(owner_id):
-        return "limited"
-    if not cache.add(seen_key, True, SEEN_SECONDS):
-        return "seen"  # the same event, queued by another worker a moment ago
-    check = check_revocation if kind == REVOKED else check_deletion
+    if not cache.add(_pending_key(kind, target), True, PENDING_SECONDS):
+        # A check of this connection or link is queued already. If it is asking Strava at
+        # this moment, its answer may predate this event: it then checks once more.
+        cache.set(_pending_key(kind, target, "again"), True, PENDING_SECONDS)
+        return "joined"
     check.enqueue(target)
     return "queued"
 
 
-def _may_check(athlete_id):
-    """True (and counted) when an event of ``athlete_id`` may cost a call to Strava."""
+def _pending_key(kind, target, suffix=""):
+    return f"strava:check-pending:{kind}:{target}{suffix and ':' + suffix}"
+
+
+def _window_closed(athlete_id):
+    """When the events' share of the rate limit has room again for ``athlete_id``, or
+    None when it has room now (and the check is counted)."""
     athlete = str(athlete_id)
-    if EVENT_CHECKS_PER_ATHLETE.exceeded(athlete) or EVENT_CHECKS_IN_ALL.exceeded("all"):
-        log.warning("A Strava webhook event was acknowledged unchecked: the events' share of "
-                    "Strava's rate limit is used up for now.")
-        return False
+    full = [window for window in (EVENT_CHECKS_PER_ATHLETE.exceeded(athlete),
+                                  EVENT_CHECKS_IN_ALL.exceeded("all"),
+                                  EVENT_CHECKS_PER_DAY.exceeded("all")) if window]
+    if full:
+        return datetime.fromtimestamp(max(window.resets_at for window in full), tz=UTC)
     EVENT_CHECKS_PER_ATHLETE.record(athlete)
     EVENT_CHECKS_IN_ALL.record("all")
-    return True
+    EVENT_CHECKS_PER_DAY.record("all")
+    return None
 
 
-def _later(check, target, attempt, error):
-    """Queues ``check`` again after a pause (Strava busy, down or slow), or gives up."""
+def _wait(check, kind, target, attempt, until):
+    """Queues ``check`` again to run at ``until``; the pending mark stays meanwhile."""
+    cache.set(_pending_key(kind, target), True, PENDING_SECONDS)
+    check.using(run_after=until).enqueue(target, attempt=attempt)
+    return "waiting"
+
+
+def _later(check, kind, target, attempt, error):
+    """Strava busy, down or slow: the check again after a pause, or given up."""
     if attempt > len(RETRY_PAUSES):
         log.warning("A Strava webhook event could not be checked (%s) after %s attempts; "
-                    "left for Strava's next event.", error.code, attempt)
-        return "gave up"
-    run_after = timezone.now() + RETRY_PAUSES[attempt - 1]
-    if error.retry_at and error.retry_at > run_after:
-        run_after = error.retry_at  # Strava's rate limit resets later than that
-    check.using(run_after=run_after).enqueue(target, attempt=attempt + 1)
-    return "retry"
+                    "given up.", error.code, attempt)
+        return _done(kind, target, "gave up")
+    until = timezone.now() + RETRY_PAUSES[attempt - 1]
+    if error.retry_at and error.retry_at > until:
+        until = error.retry_at  # Strava's rate limit resets later than that
+    return _wait(check, kind, target, attempt + 1, until)
+
+
+def _done(kind, target, outcome):
+    """The check is over: later events queue a new one. One that arrived while Strava was
+    still saying "valid" gets its own check (through the same limits)."""
+    if outcome == "kept" and cache.get(_pending_key(kind, target, "again")):
+        cache.delete(_pending_key(kind, target, "again"))
+        (check_revocation if kind == REVOKED else check_deletion).enqueue(target)
+        return outcome
+    cache.delete_many([_pending_key(kind, target), _pending_key(kind, target, "again")])
+    return outcome
 
 
 @task()
@@ -108,19 +141,23 @@ def check_revocation(connection_id, attempt=1):
     connection = StravaConnection.objects.filter(
         pk=connection_id, refresh_token__isnull=False).select_related("user").first()
     if connection is None:
-        return "gone"  # forgotten meanwhile: a resend, or the runner disconnected
+        return _done(REVOKED, connection_id, "gone")  # forgotten meanwhile
+    until = _window_closed(connection.athlete_id)
+    if until:
+        return _wait(check_revocation, REVOKED, connection_id, attempt, until)
     try:
-        services.call(connection, "/athlete")
+        # Allowed for a runner who restricted processing too: it can only end it.
+        services.call(connection, "/athlete", restricted_ok=True)
     except StravaError as error:
         if error.code == StravaError.UNAUTHORIZED:  # call() has forgotten the connection
-            return "forgotten"
+            return _done(REVOKED, connection_id, "forgotten")
         if error.code in (StravaError.UNAVAILABLE, StravaError.RATE_LIMITED):
-            return _later(check_revocation, connection_id, attempt, error)
+            return _later(check_revocation, REVOKED, connection_id, attempt, error)
         log.warning("A deauthorization event could not be checked with Strava (%s); the "
                     "connection stays until Strava confirms it.", error.code)
-        return "kept"
+        return _done(REVOKED, connection_id, "kept")
     log.warning("A deauthorization event that Strava does not confirm was ignored.")
-    return "kept"
+    return _done(REVOKED, connection_id, "kept")
 
 
 @task()
@@ -130,20 +167,26 @@ def check_deletion(link_id, attempt=1):
     link = ActivityLink.objects.filter(pk=link_id).select_related(
         "participation__runner__strava").first()
     if link is None:
-        return "gone"
+        return _done(DELETED, link_id, "gone")
     connection = getattr(link.participation.runner, "strava", None)
-    if connection is not None and connection.is_connected:
-        try:
-            services.activity(connection, link.activity_id, use_cache=False)
-        except StravaError as error:
-            if error.code in (StravaError.UNAVAILABLE, StravaError.RATE_LIMITED):
-                return _later(check_deletion, link_id, attempt, error)
-            if error.code not in (StravaError.NOT_FOUND, StravaError.UNAUTHORIZED):
-                log.warning("An activity-deleted event could not be checked with Strava "
-                            "(%s); the link stays.", error.code)
-                return "kept"
-        else:
-            log.warning("An activity-deleted event that Strava does not confirm was ignored.")
-            return "kept"
+    if connection is None or not connection.is_connected:
+        # Nothing to ask Strava with (no key opens the tokens): an unconfirmed event
+        # changes nothing, and the activity is not shown without a token anyway.
+        return _done(DELETED, link_id, "kept")
+    until = _window_closed(connection.athlete_id)
+    if until:
+        return _wait(check_deletion, DELETED, link_id, attempt, until)
+    try:
+        services.activity(connection, link.activity_id, use_cache=False, restricted_ok=True)
+    except StravaError as error:
+        if error.code in (StravaError.UNAVAILABLE, StravaError.RATE_LIMITED):
+            return _later(check_deletion, DELETED, link_id, attempt, error)
+        if error.code not in (StravaError.NOT_FOUND, StravaError.UNAUTHORIZED):
+            log.warning("An activity-deleted event could not be checked with Strava (%s); "
+                        "the link stays.", error.code)
+            return _done(DELETED, link_id, "kept")
+    else:
+        log.warning("An activity-deleted event that Strava does not confirm was ignored.")
+        return _done(DELETED, link_id, "kept")
     services.unlink(link.participation)
-    return "unlinked"
+    return _done(DELETED, link_id, "unlinked")

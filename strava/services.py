@@ -178,10 +178,12 @@ def _copy_tokens(source, target):
         setattr(target, name, source[name] if isinstance(source, dict) else getattr(source, name))
 
 
-def call(connection, path, params=None):
+def call(connection, path, params=None, *, restricted_ok=False):
     """GET ``path`` from Strava's API as this runner. A 401 gets one refresh and one
-    retry; a token Strava refuses even then forgets the connection."""
-    if not may_use(connection.user):
+    retry; a token Strava refuses even then forgets the connection. ``restricted_ok``: a
+    call that can only end processing (confirming a revocation or a deletion) goes out
+    for a runner who restricted processing too."""
+    if not (restricted_ok or may_use(connection.user)):
         raise StravaError(RESTRICTED)
     token = access_token(connection)
     try:
@@ -355,14 +357,15 @@ def _cache_key(user_id, activity_id):
     return f"strava:activity:v1:{user_id}:{activity_id}"
 
 
-def activity(connection, activity_id, *, use_cache=True):
+def activity(connection, activity_id, *, use_cache=True, restricted_ok=False):
     """One of the runner's own activities, fetched from Strava (or from the last few
     minutes' cache). StravaError(NOT_FOUND) if it is not theirs or is gone."""
     key = _cache_key(connection.user_id, activity_id)
     cached = cache.get(key) if use_cache else None
     if cached:
         return Activity.from_cached(cached)
-    found = _activity(call(connection, f"/activities/{int(activity_id)}"))
+    found = _activity(call(connection, f"/activities/{int(activity_id)}",
+                           restricted_ok=restricted_ok))
     # Strava shows other athletes' public activities too; only the runner's own count.
     if found.athlete_id != connection.athlete_id or found.id != int(activity_id):
         raise StravaError(StravaError.NOT_FOUND, "not theirs")

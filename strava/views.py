@@ -5,6 +5,7 @@ import json
 import logging
 import secrets
 import time
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,8 +26,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import second_factor
+from joinrun.client_address import client_key
+from joinrun.ratelimit import Limiter
 from joinrun.text import one_line
-from joinrun.views import next_url
+from joinrun.views import next_url, too_many
 from runs.models import Participation, Run
 
 from . import client, events, services
@@ -41,6 +44,7 @@ PENDING_KEY = "strava_oauth"  # the state and return page of a connect in progre
 # for a while, runners are told so here instead of being sent to Strava's error page.
 CANNOT_CONNECT_KEY = "strava:cannot-connect"
 CODE_RETRY_PAUSE = 1.0  # seconds before a refused fresh code is sent once more
+EXCHANGES_PER_CLIENT = Limiter("strava-exchanges", limit=10, window=15 * 60)
 CANNOT_CONNECT_SECONDS = 60 * 60
 CANNOT_CONNECT = gettext_lazy("Join run cannot connect more Strava accounts right now. That is "
                               "on our side, not your account; please try again in a few days. "
@@ -80,9 +84,9 @@ def connect(request):
     refused = _needs_confirmed_email(request)
     if refused:
         return refused
-    if cache.get(CANNOT_CONNECT_KEY) and services.connection_of(request.user) is None:
+    if _cannot_connect_now(request.user):
         messages.error(request, CANNOT_CONNECT)
-        return redirect(next_url(request) or reverse("accounts:login"))
+        return redirect(next_url(request) or reverse("accounts:profile"))
     state = secrets.token_urlsafe(32)
     request.session[PENDING_KEY] = {"state": state, "next": next_url(request)}
     return redirect(client.authorize_url(
@@ -117,6 +121,11 @@ def callback(request):
         # Nothing is exchanged or kept: without activity:read there is nothing to link.
         return render(request, "strava/needs_activity_scope.html",
                       {"retry_url": _connect_url(back_to, force=True), "back_to": back_to})
+    # Each answer costs Strava calls from join run's shared limit (two when a fresh code
+    # is refused once): a few a quarter-hour from one network.
+    if not EXCHANGES_PER_CLIENT.hit(client_key(request)):
+        until = EXCHANGES_PER_CLIENT.current(client_key(request)).resets_at
+        return too_many(request, "strava/too_many.html", datetime.fromtimestamp(until, tz=UTC))
     try:
         tokens = _exchange(code)
     except StravaError as error:
@@ -130,9 +139,20 @@ def callback(request):
         else:
             messages.error(request, services.problem_message(error))
         return redirect(back_to)
+    if not StravaConnection.objects.filter(athlete_id=tokens["athlete_id"]).exists():
+        cache.delete(CANNOT_CONNECT_KEY)  # Strava let a new athlete in: there is room again
     if request.user.is_authenticated:
         return _connect_account(request, tokens, scope, back_to)
     return _sign_in(request, tokens, scope, back_to)
+
+
+def _cannot_connect_now(user):
+    """Whether to tell this runner at once that Strava will not connect more athletes:
+    only a signed-in runner who never connected one. "Sign in with Strava" always goes
+    on (Strava's capacity refuses only new athletes, and an account that signs in only
+    with Strava must never be locked out by someone else's refusal)."""
+    return (user.is_authenticated and cache.get(CANNOT_CONNECT_KEY)
+            and not StravaConnection.objects.filter(user=user).exists())
 
 
 def _exchange(code):
@@ -232,15 +252,19 @@ def webhook(request):
         object_type, aspect_type = event["object_type"], event["aspect_type"]
         object_id, owner_id = event["object_id"], event["owner_id"]
         updates = event.get("updates") or {}
+        # Epoch seconds: part of how a resend is recognised (and of a cache key).
+        event_time = event["event_time"]
         if not (isinstance(object_type, str) and isinstance(aspect_type, str)
                 and client.is_strava_id(object_id) and client.is_strava_id(owner_id)
-                and isinstance(updates, dict)):
+                and client.is_strava_id(event_time) and isinstance(updates, dict)):
             raise ValueError("fields")
     except (ValueError, KeyError, TypeError, RecursionError):
         return JsonResponse({"error": "not a Strava event"}, status=400)
     # Acknowledged at once, whatever it is (Strava wants an answer within 2 seconds and
     # retries otherwise); a check with Strava is queued when it may concern a runner here.
-    events.received({**event, "updates": updates})
+    events.received({"object_type": object_type, "aspect_type": aspect_type,
+                     "object_id": object_id, "owner_id": owner_id, "updates": updates,
+                     "event_time": event_time})
     return JsonResponse({"ok": True})
 
 

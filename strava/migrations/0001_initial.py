@@ -9,12 +9,28 @@ from django.db import migrations, models
 import joinrun.encryption
 
 
+def content_types_follow(apps, schema_editor):
+    """The models' content types (and so any permission granted on them) move with them,
+    on a database that had them under runs; a new database makes them after migrating."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    for model in ("stravaconnection", "activitylink"):
+        if not ContentType.objects.filter(app_label="strava", model=model).exists():
+            ContentType.objects.filter(app_label="runs", model=model).update(app_label="strava")
+
+
+def content_types_go_back(apps, schema_editor):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    ContentType.objects.filter(app_label="strava", model__in=(
+        "stravaconnection", "activitylink")).update(app_label="runs")
+
+
 class Migration(migrations.Migration):
 
     initial = True
 
     dependencies = [
         ("runs", "0011_strava_moves_out_attendance_is_ours"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -57,4 +73,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
+        migrations.RunPython(content_types_follow, content_types_go_back),
     ]

@@ -19,17 +19,33 @@ be injected with fail().
 """
 
 import argparse
-import base64
-import contextlib
-import json
 import secrets
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
+
+from tests.fakes.strava_wire import (
+    ACTIVITY_NOT_FOUND,
+    BAD_CLIENT,
+    BAD_CODE,
+    BAD_REDIRECT,
+    BAD_SECRET,
+    INACTIVE,
+    INVALID_TOKEN,
+    MISSING_SCOPE,
+    NOT_FOUND,
+    OVER_CAPACITY,
+    OVER_CAPACITY_PAGE,
+    RATE_LIMITED,
+    Handler,
+    Recorded,
+    Server,
+    error_body,
+    fault_reply,
+    int_param,
+)
 
 SCOPES = frozenset({"read", "read_all", "profile:read_all", "profile:write",
                     "activity:read", "activity:read_all", "activity:write"})
@@ -42,78 +58,10 @@ MAX_PER_PAGE = 200
 QUARTER, DAY = 900, 86400  # rate-limit windows, aligned to the epoch and so to UTC (section 6)
 ALWAYS_ALLOWED_HOSTS = ("localhost", "127.0.0.1")  # redirect_uri hosts Strava always accepts
 AVATAR = "avatar/athlete/large.png"
-MALFORMED_BODY = '{"id": 1,'
-
-
-def _error(message, resource, field, code):
-    return {"message": message, "errors": [{"resource": resource, "field": field, "code": code}]}
-
-
-INVALID_TOKEN = _error("Authorization Error", "Athlete", "access_token", "invalid")
-MISSING_SCOPE = _error("Authorization Error", "AccessToken", "activity:read_permission", "missing")
-ACTIVITY_NOT_FOUND = _error("Resource Not Found", "Activity", "id", "not found")
-RATE_LIMITED = _error("Rate Limit Exceeded", "Application", "rate limit", "exceeded")
-BAD_CLIENT = _error("Bad Request", "Application", "client_id", "invalid")
-# The "401 form": a known client_id with a wrong secret is an authorization error, not a 400.
-BAD_SECRET = _error("Authorization Error", "Application", "client_secret", "invalid")
-BAD_REDIRECT = _error("Bad Request", "Application", "redirect_uri", "invalid")
-BAD_CODE = _error("Bad Request", "AuthorizationCode", "code", "invalid")
-# Section 0: an app without its owner's paid subscription is "Inactive" (stravalib#730).
-INACTIVE = _error("Forbidden", "Application", "Status", "Inactive")
-# Section 0: Single Player Mode (1 athlete) and the Standard tier (10). The browser sees a page.
-OVER_CAPACITY = _error("Limit of connected athletes exceeded", "Application", "athletes",
-                       "limit exceeded")
-SERVER_ERROR = {"message": "Internal Server Error", "errors": []}
-NOT_FOUND = {"message": "Resource Not Found", "errors": []}
-
-
-class _Html(str):
-    """A body served as text/html rather than JSON."""
-
-
-OVER_CAPACITY_PAGE = _Html("<!DOCTYPE html><html><head><title>Strava</title></head><body>"
-                           "<h1>Error 403: Limit of connected athletes exceeded</h1></body></html>")
 
 
 def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class Recorded:
-    """One request as the fake received it."""
-
-    method: str
-    path: str                 # without the query string
-    query: dict[str, str]
-    headers: dict[str, str]   # lower-case names
-    form: dict[str, str]      # for application/x-www-form-urlencoded bodies
-    json: object | None       # parsed application/json body
-
-    @property
-    def bearer(self):
-        scheme, _, token = self.headers.get("authorization", "").partition(" ")
-        return (token.strip() or None) if scheme.lower() == "bearer" else None
-
-    @property
-    def token_via(self):
-        """Where the client put its access token: "header", "form", "query" or None."""
-        if self.bearer:
-            return "header"
-        if "access_token" in self.form:
-            return "form"
-        return "query" if "access_token" in self.query else None
-
-    @property
-    def basic_auth(self):
-        """(user, password) from an HTTP Basic Authorization header, else None."""
-        scheme, _, value = self.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        with contextlib.suppress(ValueError):  # binascii.Error, UnicodeDecodeError
-            user, colon, password = base64.b64decode(value, validate=True).decode().partition(":")
-            return (user, password) if colon else None
-        return None
 
 
 @dataclass
@@ -180,7 +128,7 @@ class FakeStrava:
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self):
-        server = _Server(("127.0.0.1", self.port), _Handler)
+        server = Server(("127.0.0.1", self.port), Handler)
         server.fake = self
         self.port = server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -337,7 +285,7 @@ class FakeStrava:
         if is_api:
             return self._api(req, fault)
         if fault is not None:
-            status, body = _fault_reply(fault)
+            status, body = fault_reply(fault)
             return status, body, self._limit_headers(full=True) if fault == "429" else {}
         route = (req.method, req.path)
         if route == ("GET", "/oauth/authorize"):
@@ -384,10 +332,10 @@ class FakeStrava:
                 host in ALWAYS_ALLOWED_HOSTS or host == domain or host.endswith("." + domain)):
             return 400, BAD_REDIRECT, {}
         if q.get("response_type") != "code":
-            return 400, _error("Bad Request", "Authorize", "response_type", "invalid"), {}
+            return 400, error_body("Bad Request", "Authorize", "response_type", "invalid"), {}
         scope = q.get("scope", "")
         if not scope or not set(scope.split(",")) <= SCOPES:  # spaces or legacy names fail here
-            return 400, _error("Bad Request", "Authorize", "scope", "invalid"), {}
+            return 400, error_body("Bad Request", "Authorize", "scope", "invalid"), {}
         with self._lock:
             athlete_id = self.signed_in_athlete
             if athlete_id is None:
@@ -418,7 +366,7 @@ class FakeStrava:
             return self._exchange_code(params.get("code", ""))
         if grant == "refresh_token":
             return self._refresh_tokens(params.get("refresh_token", ""))
-        return 400, _error("Bad Request", "Application", "grant_type", "invalid"), {}
+        return 400, error_body("Bad Request", "Application", "grant_type", "invalid"), {}
 
     def _exchange_code(self, code):
         with self._lock:
@@ -443,7 +391,8 @@ class FakeStrava:
         with self._lock:
             entry = self._refresh.get(refresh)
             if entry is None:
-                return 400, _error("Bad Request", "RefreshToken", "refresh_token", "invalid"), {}
+                return 400, error_body("Bad Request", "RefreshToken", "refresh_token",
+                                       "invalid"), {}
             athlete_id, scope = entry
             # Section 2.7: the same access token while it has more than 1 h left; with 1 h or
             # less a new one, and the old one keeps working until it expires.
@@ -473,16 +422,16 @@ class FakeStrava:
         Strava documents no 400 bodies for it: the "Token" ones below are the fake's own."""
         user, password = req.basic_auth or ("", "")
         if user != self.client_id:
-            return 401, _error("Authorization Error", "Application", "client_id", "invalid"), {}
+            return 401, error_body("Authorization Error", "Application", "client_id", "invalid"), {}
         if password != self.client_secret:
             return 401, BAD_SECRET, {}
         if {"token", "access_token", "refresh_token"} & req.query.keys():
-            return 400, _error("Bad Request", "Token", "token", "invalid"), {}  # not in a URL
+            return 400, error_body("Bad Request", "Token", "token", "invalid"), {}  # not in a URL
         token, hint = req.form.get("token"), req.form.get("token_type_hint")
         if not token:
-            return 400, _error("Bad Request", "Token", "token", "missing"), {}
+            return 400, error_body("Bad Request", "Token", "token", "missing"), {}
         if hint not in (None, "access_token", "refresh_token"):
-            return 400, _error("Bad Request", "Token", "token_type_hint", "invalid"), {}
+            return 400, error_body("Bad Request", "Token", "token_type_hint", "invalid"), {}
         with self._lock:  # the hint only speeds up a look-up, as RFC 7009 says: both are tried
             owner = self._access[token].athlete_id if token in self._access else (
                 self._refresh.get(token, (None,))[0])
@@ -519,7 +468,7 @@ class FakeStrava:
                 counter[1] += over != "daily"  # section 6: a 15-minute refusal counts for the day
             if over:
                 return 429, RATE_LIMITED, self._limit_headers()
-            status, body = _fault_reply(fault) if fault else self._api_route(req)
+            status, body = fault_reply(fault) if fault else self._api_route(req)
             return status, body, self._limit_headers()
 
     def _roll_windows(self):
@@ -573,12 +522,12 @@ class FakeStrava:
 
     def _list_activities(self, athlete_id, query, read_all):
         try:
-            before, after = _int_param(query, "before", None), _int_param(query, "after", None)
-            page, per_page = _int_param(query, "page", 1), _int_param(query, "per_page", 30)
+            before, after = int_param(query, "before", None), int_param(query, "after", None)
+            page, per_page = int_param(query, "page", 1), int_param(query, "per_page", 30)
             if page < 1 or per_page < 1:
                 raise ValueError("page" if page < 1 else "per_page")
         except ValueError as bad:
-            return 400, _error("Bad Request", "Application", str(bad), "invalid")
+            return 400, error_body("Bad Request", "Application", str(bad), "invalid")
         per_page = min(per_page, MAX_PER_PAGE)
         found = [a for a in self._activities.values()
                  if a.athlete_id == athlete_id and (read_all or not a.private)
@@ -639,69 +588,6 @@ class FakeStrava:
                                  for i, (first, last) in self._athletes.items()],
                     "deauthorized": sorted(self.deauthorized), "requests": len(self.requests),
                     "usage": self.usage, "read_usage": self.read_usage}
-
-
-def _fault_reply(kind):
-    return {"500": (500, SERVER_ERROR), "429": (429, RATE_LIMITED), "401": (401, INVALID_TOKEN),
-            "malformed": (200, MALFORMED_BODY)}[kind]
-
-
-def _int_param(query, name, default):
-    value = query.get(name, "")
-    if value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(name) from None
-
-
-class _Server(ThreadingHTTPServer):
-    fake: FakeStrava
-
-    def handle_error(self, request, client_address):
-        # A client that gave up (e.g. its timeout during a "slow" fault) is expected here.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server_version = "FakeStrava/1.0"
-
-    def log_message(self, *args):
-        pass  # keep test output quiet
-
-    def _serve(self):
-        url = urlsplit(self.path)
-        try:
-            length = max(0, int(self.headers.get("Content-Length") or 0))
-        except ValueError:
-            length = 0
-        text = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        body_json = None
-        if ctype == "application/json":
-            with contextlib.suppress(ValueError):
-                body_json = json.loads(text)
-        req = Recorded(
-            method=self.command, path=url.path, query=dict(parse_qsl(url.query)),
-            headers={k.lower(): v for k, v in self.headers.items()},
-            form=dict(parse_qsl(text)) if ctype == "application/x-www-form-urlencoded" else {},
-            json=body_json)
-        status, body, headers = self.server.fake._handle(req)
-        payload = b"" if body is None else (
-            body if isinstance(body, str) else json.dumps(body)).encode()
-        self.send_response(status)
-        if body is not None:
-            self.send_header("Content-Type", "text/html; charset=utf-8" if isinstance(
-                body, _Html) else "application/json; charset=utf-8")
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _serve
 
 
 def seed_demo(fake, *, now=None):

@@ -5,6 +5,7 @@ replacing the connected one (the old one is revoked at Strava)."""
 import logging
 
 import pytest
+from django.test import Client
 
 from strava.models import StravaConnection
 from tests.conftest import connect_strava
@@ -67,3 +68,62 @@ def test_connecting_a_different_athlete_revokes_the_old_one_at_strava(
     assert fake_strava.deauthorized == {old_athlete}
     (told,) = fake_strava.requests_to("/oauth/revoke")
     assert told.basic_auth == (fake_strava.client_id, fake_strava.client_secret)
+
+
+def test_sign_in_with_strava_goes_on_while_new_connections_are_refused(
+        client, fake_strava, runner):
+    """Strava's capacity refuses only new athletes: an account that signs in with Strava
+    must not be locked out because someone else was refused."""
+    from django.core.cache import cache
+
+    from strava.views import CANNOT_CONNECT_KEY
+
+    (existing,) = [fake_strava.add_athlete("Maja")]
+    fake_strava.signed_in_athlete = existing
+    connect_through_strava(client)  # an account made by "Sign in with Strava"
+    account = StravaConnection.objects.get(athlete_id=existing).user_id
+    client.logout()
+    cache.set(CANNOT_CONNECT_KEY, True, 60)
+
+    response = connect_through_strava(client)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(account)
+    # A signed-in runner who never connected is told at once.
+    browser = Client()
+    browser.force_login(runner)
+    told = browser.get(CONNECT, follow=True)
+    assert CANNOT_CONNECT in told.content.decode()
+
+
+def test_a_new_athlete_connecting_clears_the_refusal(runner_client, runner, fake_strava):
+    from django.core.cache import cache
+
+    from strava.views import CANNOT_CONNECT_KEY
+
+    fake_strava.add_athlete("Ana")
+    answer = strava_answer(runner_client)  # begun before the refusal was remembered
+    cache.set(CANNOT_CONNECT_KEY, True, 60)
+
+    runner_client.get(answer)
+
+    assert StravaConnection.objects.filter(user=runner).exists()
+    assert cache.get(CANNOT_CONNECT_KEY) is None
+
+
+def test_answers_from_one_network_are_limited(client, fake_strava, db):
+    from strava.views import EXCHANGES_PER_CLIENT
+
+    fake_strava.add_athlete("Maja")
+    for _attempt in range(EXCHANGES_PER_CLIENT.limit):
+        assert connect_through_strava(client).status_code == 302
+        client.logout()
+    calls = len(fake_strava.requests_to("/oauth/token"))
+
+    response = connect_through_strava(client)
+
+    assert response.status_code == 429
+    assert "Strava was asked to connect too often from your network." in (
+        response.content.decode())
+    assert response["Retry-After"]
+    assert len(fake_strava.requests_to("/oauth/token")) == calls

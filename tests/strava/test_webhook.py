@@ -1,6 +1,7 @@
 """Strava's webhook, /strava/webhook/: the subscription check (GET) and events (POST)."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -284,6 +285,8 @@ def test_other_events_are_acknowledged_and_change_nothing(
     json.dumps({**deauthorization(1), "object_id": 2**63, "owner_id": 2**63}),
     json.dumps({**deauthorization(1), "updates": ["authorized", "false"]}),
     json.dumps({**deauthorization(1), "object_type": 7}),
+    json.dumps({**deauthorization(1), "event_time": "x" * 300}),
+    json.dumps({**deauthorization(1), "event_time": {"a": 1}}),
 ])
 def test_malformed_events_are_refused_and_change_nothing(
     strava, runner, linked, fake_strava, body
@@ -372,4 +375,62 @@ def test_a_check_strava_cannot_answer_now_is_tried_again_after_a_pause(
     fake_strava.clear_faults()
     cache.delete_many([client.PAUSE_KEY, client.READ_PAUSE_KEY])
     events.check_revocation.call(*again.args_kwargs["args"], **again.args_kwargs["kwargs"])
+    assert not StravaConnection.objects.filter(user=runner, refresh_token__isnull=False).exists()
+
+
+def test_strava_s_own_revocation_after_a_flood_still_acts_once_the_window_resets(
+    strava, runner, linked, fake_strava
+):
+    """Forged events for a runner use up their share of checks; the runner then really
+    removes join run at Strava. Strava's event is not dropped: its check waits in the queue
+    for the window, and then forgets the connection."""
+    from django_tasks_db.models import DBTaskResult
+
+    from strava import events
+
+    athlete_id, _participation = linked
+    for second in range(20):
+        post_event(strava, deauthorization(athlete_id, event_time=1_790_000_000 + second))
+    checks = len(fake_strava.requests_to("/api/v3/athlete"))
+    assert checks == events.EVENT_CHECKS_PER_ATHLETE.limit
+    assert StravaConnection.objects.get(user=runner).is_connected
+
+    fake_strava.revoke(athlete_id)
+    assert post_event(strava, deauthorization(athlete_id, event_time=1_790_009_999)
+                      ).status_code == 200
+
+    # One waiting check, however many events came: the task table does not grow.
+    (waiting,) = DBTaskResult.objects.filter(task_path="strava.events.check_revocation",
+                                             status="READY")
+    assert waiting.run_after > timezone.now() + timedelta(minutes=50)
+    assert len(fake_strava.requests_to("/api/v3/athlete")) == checks
+    events.EVENT_CHECKS_PER_ATHLETE.clear(str(athlete_id))  # the hour has passed
+    events.check_revocation.call(*waiting.args_kwargs["args"], **waiting.args_kwargs["kwargs"])
+    assert not StravaConnection.objects.filter(user=runner, refresh_token__isnull=False).exists()
+
+
+def test_the_events_daily_share_keeps_reads_for_the_site(strava, runner, linked, fake_strava):
+    from strava import events
+
+    athlete_id, _participation = linked
+    for _check in range(events.EVENT_CHECKS_PER_DAY.limit):
+        events.EVENT_CHECKS_PER_DAY.record("all")
+    sent = len(fake_strava.requests)
+
+    assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+
+    assert len(fake_strava.requests) == sent  # waits for tomorrow's share
+    assert StravaConnection.objects.get(user=runner).is_connected
+
+
+def test_a_revocation_of_a_runner_who_restricted_processing_is_still_confirmed(
+    strava, runner, linked, fake_strava
+):
+    athlete_id, _participation = linked
+    runner.processing_restricted_at = timezone.now()
+    runner.save(update_fields=["processing_restricted_at"])
+    fake_strava.revoke(athlete_id)
+
+    post_event(strava, deauthorization(athlete_id))
+
     assert not StravaConnection.objects.filter(user=runner, refresh_token__isnull=False).exists()
