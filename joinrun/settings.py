@@ -171,8 +171,9 @@ CACHES = {
 
 if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     # Django's default of 300 entries culls a random third when full: rate-limit counters
-    # and Strava's pauses must not be among them.
-    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+    # and Strava's pauses must not be among them. Not far more: every write lists the
+    # cache's folder to count its files.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 3000)
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -122,13 +122,16 @@ def callback(request):
         return render(request, "strava/needs_activity_scope.html",
                       {"retry_url": _connect_url(back_to, force=True), "back_to": back_to})
     # Each answer costs Strava calls from join run's shared limit (two when a fresh code
-    # is refused once): a few a quarter-hour from one network.
-    if not EXCHANGES_PER_CLIENT.hit(client_key(request)):
-        until = EXCHANGES_PER_CLIENT.current(client_key(request)).resets_at
-        return too_many(request, "strava/too_many.html", datetime.fromtimestamp(until, tz=UTC))
+    # is refused once): a few refused ones a quarter-hour from one network. Answers Strava
+    # accepts are not counted, so people sharing a network keep signing in.
+    full = EXCHANGES_PER_CLIENT.exceeded(client_key(request))
+    if full:
+        return too_many(request, "strava/too_many.html",
+                        datetime.fromtimestamp(full.resets_at, tz=UTC))
     try:
         tokens = _exchange(code)
     except StravaError as error:
+        EXCHANGES_PER_CLIENT.record(client_key(request))
         if error.cause in (StravaError.CAPACITY, StravaError.INACTIVE):
             # The operator has the log line naming the cause (strava/client.py).
             cache.set(CANNOT_CONNECT_KEY, True, CANNOT_CONNECT_SECONDS)
@@ -139,7 +142,8 @@ def callback(request):
         else:
             messages.error(request, services.problem_message(error))
         return redirect(back_to)
-    if not StravaConnection.objects.filter(athlete_id=tokens["athlete_id"]).exists():
+    if not StravaConnection.objects.filter(athlete_id=tokens["athlete_id"],
+                                           refresh_token__isnull=False).exists():
         cache.delete(CANNOT_CONNECT_KEY)  # Strava let a new athlete in: there is room again
     if request.user.is_authenticated:
         return _connect_account(request, tokens, scope, back_to)

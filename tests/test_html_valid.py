@@ -304,6 +304,14 @@ def runner_pages(pages, site, fake_strava, monkeypatch):
     state = parse_qs(urlsplit(to_strava["Location"]).query)["state"][0]
     pages.check(visitor, f"/strava/callback/?state={state}&code=c0de&scope=read",
                 "Strava answered without activities")
+    from strava.views import EXCHANGES_PER_CLIENT
+
+    for _refused in range(EXCHANGES_PER_CLIENT.limit):
+        EXCHANGES_PER_CLIENT.record("127.0.0.1")
+    to_strava = visitor.get("/strava/connect/")
+    state = parse_qs(urlsplit(to_strava["Location"]).query)["state"][0]
+    pages.check(visitor, f"/strava/callback/?state={state}&code=c0de&scope=read,activity:read",
+                "too many Strava answers from one network", status=429)
     leaving = make_user("leaving@example.com", "Lea")
     pages.check(signed_in(leaving), "/accounts/delete/", "account deleted", post=True,
                 data={"confirmation": PASSWORD})

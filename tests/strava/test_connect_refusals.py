@@ -111,13 +111,13 @@ def test_a_new_athlete_connecting_clears_the_refusal(runner_client, runner, fake
     assert cache.get(CANNOT_CONNECT_KEY) is None
 
 
-def test_answers_from_one_network_are_limited(client, fake_strava, db):
+def test_refused_answers_from_one_network_are_limited(client, fake_strava, db):
     from strava.views import EXCHANGES_PER_CLIENT
 
     fake_strava.add_athlete("Maja")
     for _attempt in range(EXCHANGES_PER_CLIENT.limit):
-        assert connect_through_strava(client).status_code == 302
-        client.logout()
+        fake_strava.fail("500", on="token")
+        connect_through_strava(client)
     calls = len(fake_strava.requests_to("/oauth/token"))
 
     response = connect_through_strava(client)
@@ -127,3 +127,15 @@ def test_answers_from_one_network_are_limited(client, fake_strava, db):
         response.content.decode())
     assert response["Retry-After"]
     assert len(fake_strava.requests_to("/oauth/token")) == calls
+
+
+def test_answers_strava_accepts_are_not_limited(client, fake_strava, db):
+    """Runners behind one address (a club's Wi-Fi, a mobile network) keep signing in."""
+    from strava.views import EXCHANGES_PER_CLIENT
+
+    fake_strava.add_athlete("Maja")
+    for _attempt in range(EXCHANGES_PER_CLIENT.limit + 2):
+        response = connect_through_strava(client)
+        assert response.status_code == 302
+        assert "_auth_user_id" in client.session
+        client.logout()

@@ -260,6 +260,27 @@ def test_a_token_expiring_within_five_minutes_is_refreshed_and_the_new_tokens_sa
     assert client.get("/athlete", token)["id"] == athlete
 
 
+def test_a_refresh_that_returns_the_same_refresh_token_keeps_working(runner, fake_strava):
+    """Strava may answer a refresh with the refresh token it was sent (documented: it "may
+    differ"): the site keeps it and refreshes with it again next time."""
+    fake_strava.same_refresh_token = True
+    connection, athlete = connect_strava(runner, fake_strava,
+                                         expires_at=timezone.now() + timedelta(minutes=1))
+    kept_refresh = connection.refresh_token
+
+    first = strava.access_token(connection)
+    fake_strava.expire_access_tokens(athlete)
+    StravaConnection.objects.update(expires_at=timezone.now())
+    second = strava.access_token(StravaConnection.objects.get())
+
+    saved = StravaConnection.objects.get()
+    assert saved.refresh_token == kept_refresh
+    assert first != second == saved.access_token
+    assert client.get("/athlete", second)["id"] == athlete
+    assert [r.form["refresh_token"] for r in fake_strava.requests_to("/oauth/token")] == [
+        kept_refresh, kept_refresh]
+
+
 def test_the_token_is_refreshed_at_exactly_five_minutes_left(runner, fake_strava):
     connection, _ = connect_strava(runner, fake_strava)
 

@@ -1,6 +1,7 @@
 """Strava's webhook, /strava/webhook/: the subscription check (GET) and events (POST)."""
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -39,16 +40,20 @@ def post_event(strava, event):
     return strava.post(WEBHOOK, body, content_type="application/json")
 
 
-def deauthorization(athlete_id, event_time=1_790_000_000):
+def now():
+    return int(time.time())
+
+
+def deauthorization(athlete_id, event_time=None):
     return {"object_type": "athlete", "object_id": athlete_id, "aspect_type": "update",
             "updates": {"authorized": "false"}, "owner_id": athlete_id,
-            "subscription_id": 1, "event_time": event_time}
+            "subscription_id": 1, "event_time": event_time or now()}
 
 
 def activity_event(athlete_id, aspect_type, activity_id=ACTIVITY_ID, updates=None):
     return {"object_type": "activity", "object_id": activity_id, "aspect_type": aspect_type,
             "updates": updates or {}, "owner_id": athlete_id, "subscription_id": 1,
-            "event_time": 1_790_000_000}
+            "event_time": now()}
 
 
 def still_linked(participation):
@@ -152,7 +157,7 @@ def test_a_flood_of_forged_events_neither_forgets_the_runner_nor_stops_sign_ins(
     fake_strava.read_usage = [limit[0], limit[0]]  # every read now gets Strava's 429
     sent = len(fake_strava.requests)
     for second in range(200):  # each a different event (Strava's resends share the time)
-        forged = deauthorization(athlete_id, event_time=1_790_000_000 + second)
+        forged = deauthorization(athlete_id, event_time=now() - 300 + second)
         assert post_event(strava, forged).status_code == 200
     assert StravaConnection.objects.get(user=runner).is_connected
     assert still_linked(participation)
@@ -390,13 +395,13 @@ def test_strava_s_own_revocation_after_a_flood_still_acts_once_the_window_resets
 
     athlete_id, _participation = linked
     for second in range(20):
-        post_event(strava, deauthorization(athlete_id, event_time=1_790_000_000 + second))
+        post_event(strava, deauthorization(athlete_id, event_time=now() - 300 + second))
     checks = len(fake_strava.requests_to("/api/v3/athlete"))
     assert checks == events.EVENT_CHECKS_PER_ATHLETE.limit
     assert StravaConnection.objects.get(user=runner).is_connected
 
     fake_strava.revoke(athlete_id)
-    assert post_event(strava, deauthorization(athlete_id, event_time=1_790_009_999)
+    assert post_event(strava, deauthorization(athlete_id, event_time=now())
                       ).status_code == 200
 
     # One waiting check, however many events came: the task table does not grow.
@@ -410,6 +415,8 @@ def test_strava_s_own_revocation_after_a_flood_still_acts_once_the_window_resets
 
 
 def test_the_events_daily_share_keeps_reads_for_the_site(strava, runner, linked, fake_strava):
+    from django_tasks_db.models import DBTaskResult
+
     from strava import events
 
     athlete_id, _participation = linked
@@ -421,6 +428,9 @@ def test_the_events_daily_share_keeps_reads_for_the_site(strava, runner, linked,
 
     assert len(fake_strava.requests) == sent  # waits for tomorrow's share
     assert StravaConnection.objects.get(user=runner).is_connected
+    (waiting,) = DBTaskResult.objects.filter(task_path="strava.events.check_revocation",
+                                             status="READY")
+    assert waiting.run_after > timezone.now() + timedelta(hours=23)
 
 
 def test_a_revocation_of_a_runner_who_restricted_processing_is_still_confirmed(
@@ -434,3 +444,61 @@ def test_a_revocation_of_a_runner_who_restricted_processing_is_still_confirmed(
     post_event(strava, deauthorization(athlete_id))
 
     assert not StravaConnection.objects.filter(user=runner, refresh_token__isnull=False).exists()
+
+
+@pytest.mark.parametrize("offset", [-2 * 24 * 60 * 60, 60 * 60])
+def test_an_event_from_another_time_is_acknowledged_and_changes_nothing(
+    strava, runner, linked, fake_strava, offset
+):
+    athlete_id, _participation = linked
+    fake_strava.revoke(athlete_id)
+    event = deauthorization(athlete_id, event_time=now() + offset)
+    assert post_event(strava, event).status_code == 200
+    assert fake_strava.requests_to("/api/v3/athlete") == []
+    assert StravaConnection.objects.get(user=runner).is_connected
+
+
+def test_a_check_that_fails_is_tried_again_and_never_blocks_later_events(
+    strava, runner, linked, fake_strava, monkeypatch
+):
+    from django.db import OperationalError
+    from django_tasks_db.models import DBTaskResult
+
+    from strava import events, services
+
+    athlete_id, _participation = linked
+    fake_strava.revoke(athlete_id)
+
+    def busy(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "call", busy)
+        assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+
+    (again,) = DBTaskResult.objects.filter(task_path="strava.events.check_revocation",
+                                           status="READY")
+    assert again.args_kwargs["kwargs"] == {"attempt": 2}
+    events.check_revocation.call(*again.args_kwargs["args"], **again.args_kwargs["kwargs"])
+    assert not StravaConnection.objects.filter(user=runner, refresh_token__isnull=False).exists()
+
+
+def test_a_check_a_worker_lost_does_not_swallow_the_next_event(
+    strava, runner, linked, fake_strava
+):
+    """A worker killed mid-check leaves its pending mark; once its time has passed, the
+    next event queues a check of its own instead of joining the lost one."""
+    from django.core.cache import cache
+
+    from strava import events
+
+    athlete_id, _participation = linked
+    connection = StravaConnection.objects.get(user=runner)
+    lost = timezone.now() - events.LOST_AFTER - timedelta(minutes=1)
+    events._mark_pending(events.REVOKED, connection.pk, lost)
+    fake_strava.revoke(athlete_id)
+
+    assert post_event(strava, deauthorization(athlete_id)).status_code == 200
+
+    assert not StravaConnection.objects.filter(user=runner, refresh_token__isnull=False).exists()
+    assert cache.get(events._pending_key(events.REVOKED, connection.pk)) is None
