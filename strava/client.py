@@ -51,11 +51,12 @@ class StravaError(Exception):
     CAPACITY = "capacity"
     INACTIVE = "inactive"
 
-    def __init__(self, code, detail="", *, retry_at=None, cause=None):
+    def __init__(self, code, detail="", *, retry_at=None, cause=None, faults=()):
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.retry_at = retry_at
         self.cause = cause
+        self.faults = faults  # Strava's own error codes, such as "AuthorizationCode/invalid"
 
 
 def is_configured():
@@ -158,7 +159,7 @@ def _request(method, url, *, token=None, data=None, params=None, auth=None, now=
     if status == 404:
         raise StravaError(StravaError.NOT_FOUND, "404")
     if status in (400, 401, 403):
-        raise _refusal(status, _fault_codes(response), _fault_message(response))
+        raise _refusal(status, *_faults(response))
     if not answer and 200 <= status < 300:
         return None
     if status != 200:
@@ -207,26 +208,21 @@ def _refusal(status, faults, message=""):
                       "STRAVA_CLIENT_SECRET and the app's status at Strava.", status,
                       ",".join(faults))
         return StravaError(StravaError.APP_REFUSED, f"{status} {','.join(faults)}",
-                           cause=cause)
-    return StravaError(StravaError.UNAUTHORIZED, f"{status} {','.join(faults)}")
+                           cause=cause, faults=faults)
+    return StravaError(StravaError.UNAUTHORIZED, f"{status} {','.join(faults)}", faults=faults)
 
 
-def _fault_message(response):
-    """Strava's own summary ("Limit of connected athletes exceeded"), names no person."""
+def _faults(response):
+    """Strava's own error codes (["RefreshToken/invalid"]) and summary ("Limit of connected
+    athletes exceeded"), read from one parse of its answer; neither names a person."""
     try:
-        message = response.json().get("message")
+        answer = response.json()
+        errors = answer.get("errors") or []
+        codes = [f"{e.get('resource')}/{e.get('code')}" for e in errors][:5]
     except (ValueError, RecursionError, AttributeError, TypeError):
-        return ""
-    return message[:200] if isinstance(message, str) else ""
-
-
-def _fault_codes(response):
-    """Strava's own error codes (["RefreshToken/invalid"]), which name no person."""
-    try:
-        errors = response.json().get("errors") or []
-        return [f"{e.get('resource')}/{e.get('code')}" for e in errors][:5]
-    except (ValueError, RecursionError, AttributeError, TypeError):
-        return []
+        return [], ""
+    message = answer.get("message")
+    return codes, message[:200] if isinstance(message, str) else ""
 
 
 def authorize_url(*, redirect_uri, state, force=False):

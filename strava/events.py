@@ -67,11 +67,11 @@ def received(event):
         # another time is not Strava's, and would only fill the cache with seen marks.
         return "ignored"
     if object_type == "athlete" and str(event["updates"].get("authorized")) == "false":
-        kind, check = REVOKED, check_revocation
+        kind = REVOKED
         target = StravaConnection.objects.filter(
             athlete_id=owner_id, refresh_token__isnull=False).values_list("pk", flat=True).first()
     elif object_type == "activity" and aspect_type == "delete":
-        kind, check = DELETED, check_deletion
+        kind = DELETED
         target = ActivityLink.objects.filter(
             activity_id=event["object_id"], participation__runner__strava__athlete_id=owner_id,
         ).values_list("pk", flat=True).first()
@@ -89,7 +89,7 @@ def received(event):
         return "joined"
     cache.set(seen, True, SEEN_SECONDS)
     try:
-        check.enqueue(target)
+        _check_of(kind).enqueue(target)
     except Exception:
         cache.delete_many([seen, _pending_key(kind, target)])  # Strava will resend it
         raise

@@ -124,14 +124,15 @@ def callback(request):
     # Each answer costs Strava calls from join run's shared limit (two when a fresh code
     # is refused once): a few refused ones a quarter-hour from one network. Answers Strava
     # accepts are not counted, so people sharing a network keep signing in.
-    full = EXCHANGES_PER_CLIENT.exceeded(client_key(request))
+    network = client_key(request)
+    full = EXCHANGES_PER_CLIENT.exceeded(network)
     if full:
         return too_many(request, "strava/too_many.html",
                         datetime.fromtimestamp(full.resets_at, tz=UTC))
     try:
         tokens = _exchange(code)
     except StravaError as error:
-        EXCHANGES_PER_CLIENT.record(client_key(request))
+        EXCHANGES_PER_CLIENT.record(network)
         if error.cause in (StravaError.CAPACITY, StravaError.INACTIVE):
             # The operator has the log line naming the cause (strava/client.py).
             cache.set(CANNOT_CONNECT_KEY, True, CANNOT_CONNECT_SECONDS)
@@ -166,7 +167,8 @@ def _exchange(code):
     try:
         return client.exchange_code(code)
     except StravaError as error:
-        if error.code != StravaError.UNAUTHORIZED or "AuthorizationCode/invalid" not in str(error):
+        if (error.code != StravaError.UNAUTHORIZED
+                or "AuthorizationCode/invalid" not in error.faults):
             raise
     time.sleep(CODE_RETRY_PAUSE)
     return client.exchange_code(code)

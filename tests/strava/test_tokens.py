@@ -513,7 +513,7 @@ def test_an_app_strava_switched_off_keeps_every_runners_connection(runner, fake_
     response = requests.Response()
     response.status_code, response._content = 403, json.dumps(inactive).encode()
 
-    error = client._refusal(403, client._fault_codes(response))
+    error = client._refusal(403, *client._faults(response))
 
     assert error.code == StravaError.APP_REFUSED
     assert StravaConnection.objects.get(pk=connection.pk).is_connected
