@@ -145,6 +145,7 @@ def prepared_site(tmp, database_url, *, name, workers, **overrides):
         "SECRET_KEY": f"{name}-" + secrets.token_urlsafe(40),
         "DATABASE_URL": database_url,
         "CACHE_URL": f"filecache://{tmp / 'cache'}",
+        "DATA_EXPORT_DIR": str(tmp / "exports"),
         "EMAIL_URL": "consolemail://",
         "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
         "WEB_CONCURRENCY": str(workers),

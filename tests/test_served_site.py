@@ -25,13 +25,13 @@ def site(tmp_path_factory):
 def failed_login(base):
     # A new session and connection each time, so the workers take turns answering.
     with requests.Session() as browser:
-        page = browser.get(f"{base}/accounts/login/", timeout=5)
+        page = browser.get(f"{base}/accounts/login/", timeout=30)  # against a hang only
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
         return browser.post(
             f"{base}/accounts/login/",
             data={"csrfmiddlewaretoken": token, "email": "staff@example.com", "password": "x"},
             headers={"Referer": f"{base}/accounts/login/"},
-            timeout=5,
+            timeout=30,
         )
 
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; the test code still talks to
 # the database synchronously, which is safe here.
@@ -19,6 +20,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
 ]
 PHONE = {"width": 390, "height": 844}
+
+# As the contexts' default: expect() keeps its own 5 s otherwise, short for a journey's
+# round trips on a busy machine.
+expect.set_options(timeout=10_000)
 
 
 def open_menu(page):

@@ -110,7 +110,7 @@ def test_confirming_from_the_emailed_link_in_a_browser_not_signed_in(page, conte
     page.get_by_label("Email").fill("maja@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    assert page.url == link
+    expect(page).to_have_url(link)
     page.get_by_role("button", name="Confirm my email").click()
     expect(page.get_by_text("Your email maja@example.com is confirmed.")).to_be_visible()
     assert User.objects.get(email="maja@example.com").email_confirmed

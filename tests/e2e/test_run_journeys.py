@@ -247,5 +247,5 @@ def test_a_field_error_is_announced_with_the_field(browser_of):
     page.get_by_label("Distance (km)").fill("0.1")
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_label("Distance (km)")).to_have_accessible_description(
-        re.compile("greater than or equal to 0.5"), timeout=500
+        re.compile("greater than or equal to 0.5")
     )

@@ -11,8 +11,9 @@
 
 ``FakeSMTP()`` without ``with`` is a server that is down until ``start()``. Every message
 accepted is parsed (``email.message.EmailMessage``) into ``messages``. ``delay`` holds
-each message that long before accepting it, as a slow server would; ``data_started`` is
-set whenever a client is waiting for that answer. ``silent_server()`` accepts connections
+each message that long before accepting it, as a slow server would, and ``holding = True``
+holds them until it is False again; ``data_started`` is set whenever a client is waiting
+for that answer. ``silent_server()`` accepts connections
 and never says a word, as a hung server does.
 """
 
@@ -50,6 +51,8 @@ class _Handler:
         self.fake.data_started.set()
         if self.fake.delay:
             await asyncio.sleep(self.fake.delay)
+        while self.fake.holding:
+            await asyncio.sleep(0.01)
         message = email.message_from_bytes(envelope.original_content or envelope.content,
                                            policy=email.policy.default)
         with self.fake.received:
@@ -68,6 +71,7 @@ class FakeSMTP:
         self.addresses = []  # each message's To header, parsed once
         self.answers = {}  # lower-case address -> RCPT reply, e.g. "550 5.1.1 No such user"
         self.delay = 0.0
+        self.holding = False  # while True, every message waits for its answer
         self.data_started = threading.Event()
         self.received = threading.Condition()
         self._controller = None

@@ -492,13 +492,18 @@ def test_a_pause_one_worker_reaches_stops_the_others(settings, tmp_path, fake_st
     settings.CACHES = {**settings.CACHES, "default": shared}
     fake_strava.usage = [199, 500]
     client.get("/athlete", tokens["access_token"])
+    # Both asked about the same moment: the other worker takes seconds to start, and the
+    # pause may end at a quarter-hour meanwhile.
+    asked_at = timezone.now()
 
     other_worker = manage(
         production_env(SECRET_KEY="another-worker-" + "x" * 40,
                        CACHE_URL=f"filecache://{tmp_path / 'cache'}",
                        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"),
         "shell", "--no-imports", "-c",
-        "from strava.client import paused_until; print(paused_until().isoformat())",
+        "import datetime as dt; from strava.client import paused_until; "
+        f"print(paused_until(dt.datetime.fromtimestamp({asked_at.timestamp()!r}, dt.UTC))"
+        ".isoformat())",
     )
 
-    assert datetime.fromisoformat(other_worker.strip()) == client.paused_until()
+    assert datetime.fromisoformat(other_worker.strip()) == client.paused_until(asked_at)

@@ -11,7 +11,7 @@ import requests
 from strava.models import StravaConnection
 from tests.fakes.strava import FakeStrava
 from tests.outbox.conftest import database_alias, db_worker
-from tests.served import fresh_database, gunicorn, manage, prepared_site
+from tests.served import fresh_database, gunicorn, manage, prepared_site, warm_up
 
 pytestmark = pytest.mark.queue_only
 
@@ -46,6 +46,10 @@ def slow_strava_site(tmp_path, django_db_blocker):
         manage(env, "shell", "--no-imports", "-c",
                SEED.format(tokens=json.dumps(tokens), athlete_id=athlete_id))
         with gunicorn(env, tmp_path / "gunicorn.log") as base, database_alias(database_url):
+            # Both workers started, as on a site Strava calls: the 2 s are about the webhook,
+            # not a worker's first request.
+            warm_up(f"{base}/runs/", workers=2)
+            warm_up(f"{base}/strava/webhook/", workers=2)
             yield {"env": env, "tmp": tmp_path, "base": base, "fake": fake,
                    "athlete_id": athlete_id, "blocker": django_db_blocker}
 
