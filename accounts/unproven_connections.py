@@ -4,17 +4,18 @@ Found in an audit: someone signs up with another person's address, links their o
 Strava, and after the real owner resets the password still signs in with Strava. The
 reset proves the mailbox, so a connection older than that proof goes.
 
-The connection is runs' (``user.strava``, reached through the ORM's reverse relation, as
-an earlier app may); ending it (telling Strava, deleting activity links) is runs' work too,
-and accounts may not import runs. So runs registers its disconnect function here, in its
-AppConfig.ready(), and accounts calls whatever is registered.
+The connection is strava's (``user.strava``, reached through the ORM's reverse relation,
+as an earlier app may); ending it (telling Strava, deleting activity links) is strava's work
+too, and accounts may not import strava. So strava registers its disconnect function here,
+in its AppConfig.ready(), and accounts calls whatever is registered.
 """
 
 _disconnectors = []
 
 
 def register(disconnect):
-    """``disconnect(connection)`` ends a connection; runs registers strava.disconnect."""
+    """``disconnect(connection)`` ends a connection; strava registers
+    ``strava.services.disconnect``."""
     if disconnect not in _disconnectors:
         _disconnectors.append(disconnect)
 
@@ -22,7 +23,7 @@ def register(disconnect):
 def unproven_strava(user):
     """The account's Strava connection if it was made while the address was unconfirmed
     (or before confirmations existed), else None."""
-    # None without one (or without runs). A row without tokens counts too: "Sign in with
+    # None without one (or without strava). A row without tokens counts too: "Sign in with
     # Strava" finds the account by its athlete id alone.
     connection = getattr(user, "strava", None)
     if connection is None:

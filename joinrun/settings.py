@@ -53,6 +53,10 @@ STRAVA_CLIENT_SECRET = env.str("STRAVA_CLIENT_SECRET", default="")
 STRAVA_OAUTH_URL = env.str("STRAVA_OAUTH_URL", default="https://www.strava.com/oauth").rstrip("/")
 STRAVA_API_URL = env.str("STRAVA_API_URL", default="https://www.strava.com/api/v3").rstrip("/")
 STRAVA_WEBHOOK_VERIFY_TOKEN = env.str("STRAVA_WEBHOOK_VERIFY_TOKEN", default="")
+# How many athletes the Strava app may connect (its page at Strava shows it; 10 for a
+# new Standard-tier app): past it, Strava refuses new ones on its own page, so join run
+# tells a runner before sending them there.
+STRAVA_ATHLETE_CAPACITY = env.int("STRAVA_ATHLETE_CAPACITY", default=10)
 # Seconds to wait for Strava (read; connecting gets at most 3): a page that asks Strava
 # never hangs longer than this.
 STRAVA_TIMEOUT = env.float("STRAVA_TIMEOUT", default=8.0)

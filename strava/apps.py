@@ -46,4 +46,9 @@ def check_strava_settings(app_configs=None, **kwargs):
         ))
     if settings.STRAVA_CLIENT_ID and not str(settings.STRAVA_CLIENT_ID).isdigit():
         errors.append(checks.Error("STRAVA_CLIENT_ID is a number.", id="strava.E003"))
+    if settings.STRAVA_ATHLETE_CAPACITY < 1:
+        errors.append(checks.Error(
+            "STRAVA_ATHLETE_CAPACITY is how many athletes the Strava app may connect: 1 or "
+            "more.", hint="The app's page at https://www.strava.com/settings/api shows it.",
+            id="strava.E004"))
     return errors

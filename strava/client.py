@@ -13,6 +13,7 @@ This module knows HTTP, not accounts: storing and refreshing tokens is strava/se
 
 import datetime as dt
 import logging
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlencode
 
 import requests
@@ -64,6 +65,9 @@ def is_configured():
 
 
 _session = requests.Session()  # one per worker: connections to Strava are reused
+# ...by every runner's calls, so it keeps no cookie Strava sets: one would go with the
+# next runner's request.
+_session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
 
 
 def _timeout():
@@ -179,15 +183,20 @@ RUNNER_TOKEN_RESOURCES = {"RefreshToken", "AuthorizationCode", "Athlete", "Acces
 
 CAUSES = {
     StravaError.CAPACITY: "it has connected as many athletes as Strava allows it (apply for "
-                          "more on the app's page at https://www.strava.com/settings/api)",
+                          "more on the app's page at Strava: Settings, My API Application)",
     StravaError.INACTIVE: "Strava marked the app inactive (its owner needs a Strava "
-                          "subscription; see the app's page at https://www.strava.com/settings/api)",
+                          "subscription; see the app's page at Strava: Settings, My API "
+                          "Application)",
 }
 
 
 def _cause(status, faults, message):
     codes = {fault.split("/")[-1].lower() for fault in faults if fault.startswith("Application")}
-    if status == 403 and ("limit exceeded" in codes or "connected athletes" in message.lower()):
+    # Strava's own page says "Limit of connected athletes exceeded"; its API's wording is
+    # not documented, so any limit Strava names on a 403 is taken as the capacity.
+    if status == 403 and (any("limit" in code for code in codes)
+                          or "connected athletes" in message.lower()
+                          or "limit" in message.lower()):
         return StravaError.CAPACITY
     if status == 403 and "inactive" in codes:
         return StravaError.INACTIVE

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
@@ -43,6 +44,22 @@ def enabled():
     return client.is_configured()
 
 
+def at_capacity():
+    """Whether join run has connected as many athletes as its Strava app may connect
+    (STRAVA_ATHLETE_CAPACITY, the capacity on the app's page at Strava). Strava refuses the
+    next new athlete on its own consent page, where join run cannot say why, so a runner who
+    never connected is told here instead (strava/views.py); the operator gets an error in
+    the log, at most once an hour."""
+    connected = StravaConnection.objects.filter(refresh_token__isnull=False).count()
+    full = connected >= settings.STRAVA_ATHLETE_CAPACITY
+    if full and cache.add(CAPACITY_LOGGED_KEY, True, 60 * 60):
+        log.error("Strava: join run's app has connected %s athletes, its capacity "
+                  "(STRAVA_ATHLETE_CAPACITY=%s), so new runners cannot connect. Apply for "
+                  "more on the app's page at Strava (Settings, My API Application), then "
+                  "raise STRAVA_ATHLETE_CAPACITY.", connected, settings.STRAVA_ATHLETE_CAPACITY)
+    return full
+
+
 def connection_of(user):
     """The runner's working Strava connection, or None."""
     if not user.is_authenticated:
@@ -60,6 +77,7 @@ def may_use(user):
     return user.processing_restricted_at is None
 
 
+CAPACITY_LOGGED_KEY = "strava:capacity-logged"
 RESTRICTED = "restricted"  # a StravaError code of ours: we chose not to call
 
 

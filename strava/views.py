@@ -153,11 +153,13 @@ def callback(request):
 
 def _cannot_connect_now(user):
     """Whether to tell this runner at once that Strava will not connect more athletes:
-    only a signed-in runner who never connected one. "Sign in with Strava" always goes
-    on (Strava's capacity refuses only new athletes, and an account that signs in only
-    with Strava must never be locked out by someone else's refusal)."""
-    return (user.is_authenticated and cache.get(CANNOT_CONNECT_KEY)
-            and not StravaConnection.objects.filter(user=user).exists())
+    only a signed-in runner who never connected one, when Strava refused a new athlete
+    lately or join run has connected as many as the app may. "Sign in with Strava" always
+    goes on (Strava's capacity refuses only new athletes, and an account that signs in
+    only with Strava must never be locked out by someone else's refusal)."""
+    if not user.is_authenticated or StravaConnection.objects.filter(user=user).exists():
+        return False
+    return bool(cache.get(CANNOT_CONNECT_KEY)) or services.at_capacity()
 
 
 def _exchange(code):
@@ -198,6 +200,9 @@ def _sign_in(request, tokens, scope, back_to):
         "user").first()
     if connection is not None:
         user = connection.user
+        if connection.is_connected and (not user.is_active or user.is_staff):
+            # Refused below, but the exchange rotated the refresh token: keep it working.
+            services.keep_newest_tokens(connection, tokens, scope)
         if not user.is_active:
             messages.error(request, _("This account is switched off. Write to us if you think "
                                       "that is a mistake."))

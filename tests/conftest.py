@@ -151,6 +151,8 @@ def fake_strava(settings):
         settings.STRAVA_TIMEOUT = 1.0  # "slow" faults sleep past it
         fake.slow_seconds = 2.0
         yield fake
+        # Strava retires it on 1 June 2027: access is ended with /oauth/revoke only.
+        assert fake.requests_to("/oauth/deauthorize") == []
 
 
 def connect_strava(user, fake, *, firstname="Ana", expires_at=None, scope="read,activity:read"):

@@ -286,7 +286,7 @@ class FakeStrava:
             return self._api(req, fault)
         if fault is not None:
             status, body = fault_reply(fault)
-            return status, body, self._limit_headers(full=True) if fault == "429" else {}
+            return status, body, self._limit_headers(full="overall") if fault == "429" else {}
         route = (req.method, req.path)
         if route == ("GET", "/oauth/authorize"):
             return self._authorize(req.query)
@@ -460,7 +460,7 @@ class FakeStrava:
         read = req.method == "GET"
         with self._lock:
             if fault == "429":
-                return 429, RATE_LIMITED, self._limit_headers(full=True)
+                return 429, RATE_LIMITED, self._limit_headers(full="read" if read else "overall")
             self._roll_windows()
             over = self._over_limit(read)
             for counter in (self.usage, self.read_usage) if read else (self.usage,):
@@ -489,9 +489,14 @@ class FakeStrava:
             return "daily"
         return "15min" if any(usage[0] >= limit[0] for usage, limit in pairs) else None
 
-    def _limit_headers(self, full=False):
-        usage, read_usage = (self.rate_limit, self.read_rate_limit) if full else (
-            self.usage, self.read_usage)
+    def _limit_headers(self, full=None):
+        """Section 6's headers; ``full`` ("read" or "overall"): that 15-minute limit shown
+        used up, as with a 429 Strava sends when it is."""
+        usage, read_usage = list(self.usage), list(self.read_usage)
+        if full == "read":
+            read_usage[0] = self.read_rate_limit[0]
+        elif full == "overall":
+            usage[0] = self.rate_limit[0]
         pairs = {"X-RateLimit-Limit": self.rate_limit, "X-RateLimit-Usage": usage,
                  "X-ReadRateLimit-Limit": self.read_rate_limit, "X-ReadRateLimit-Usage": read_usage}
         return {name: f"{pair[0]},{pair[1]}" for name, pair in pairs.items()}

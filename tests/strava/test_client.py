@@ -52,15 +52,20 @@ def strava_error(call, *args, **kwargs):
 
 
 @contextlib.contextmanager
-def strava_answering(body, status=200):
-    """A stand-in for Strava that gives every request the same answer (``body`` as JSON),
-    for answers the fake never gives; yields its base URL."""
+def strava_answering(body, status=200, headers=(), cookies_sent=None):
+    """A stand-in for Strava that gives every request the same answer (``body`` as JSON,
+    with ``headers``), for answers the fake never gives; yields its base URL. Each
+    request's Cookie header (None without one) goes into ``cookies_sent``."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if cookies_sent is not None:
+                cookies_sent.append(self.headers.get("Cookie"))
             payload = json.dumps(body).encode()
             self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -261,6 +266,19 @@ def test_a_redirect_is_not_followed_but_is_a_bad_response(settings):
         error = strava_error(client.get, "/athlete", "token")
 
     assert error.code == StravaError.BAD_RESPONSE
+
+
+def test_a_cookie_strava_sets_is_never_sent_with_another_runners_call(settings):
+    # One session serves every runner's calls: a cookie kept from one answer would go
+    # with the next runner's request.
+    cookies_sent = []
+    with strava_answering({"id": 1}, headers=[("Set-Cookie", "_strava4_session=ana; Path=/")],
+                          cookies_sent=cookies_sent) as url:
+        settings.STRAVA_API_URL = url
+        client.get("/athlete", "ana-s-token")
+        client.get("/athlete", "bor-s-token")
+
+    assert cookies_sent == [None, None]
 
 
 GOOD_TOKENS = {"token_type": "Bearer", "access_token": "a" * 40, "refresh_token": "r" * 40,
@@ -507,3 +525,21 @@ def test_a_pause_one_worker_reaches_stops_the_others(settings, tmp_path, fake_st
     )
 
     assert datetime.fromisoformat(other_worker.strip()) == client.paused_until(asked_at)
+
+
+@pytest.mark.parametrize(("faults", "message", "cause"), [
+    (["Application/athletes/limit exceeded"], "Forbidden", StravaError.CAPACITY),
+    ([], "Limit of connected athletes exceeded", StravaError.CAPACITY),
+    (["Application/Status/Inactive"], "Forbidden", StravaError.INACTIVE),
+    (["Application/client_id/invalid"], "Forbidden", None),
+])
+def test_a_refusal_of_the_app_names_its_cause(faults, message, cause, caplog):
+    """Strava's API does not document how it words a capacity refusal (its consent page
+    says "Limit of connected athletes exceeded"): any limit it names on a 403 counts."""
+    error = client._refusal(403, faults, message)
+
+    assert (error.code, error.cause) == (StravaError.APP_REFUSED, cause)
+    if cause is None:
+        assert "check STRAVA_CLIENT_ID" in caplog.text
+    else:
+        assert client.CAUSES[cause] in caplog.text

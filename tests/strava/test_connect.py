@@ -2,7 +2,7 @@
 through the fake Strava on a loopback port."""
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -289,6 +289,9 @@ def test_strava_sign_in_for_a_switched_off_account_is_refused(client, runner, fa
     assert response["Location"] == "/accounts/login/"
     assert "This account is switched off" in client.get("/accounts/login/").content.decode()
     assert client.get("/accounts/profile/").status_code == 302
+    # The exchange made Strava issue new tokens: the connection keeps the working ones.
+    runner.strava.refresh_from_db()
+    assert fake_strava.refresh_token_is_valid(runner.strava.refresh_token)
 
 
 # Strava faults during the code exchange
@@ -317,11 +320,18 @@ def test_strava_failing_during_the_exchange_sends_the_runner_back_with_a_message
 def test_strava_busy_during_the_exchange_says_when_to_try_again(runner_client, fake_strava):
     fake_strava.add_athlete("Ana")
     fake_strava.fail("429", on="token")
+    before = datetime.now(UTC)
     page = messages_after(runner_client, connect_through_strava(runner_client, "/runs/"))
-    # The fake reports the daily limit used up: calls resume at midnight UTC.
-    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
-    resume = timezone.localtime(datetime.combine(tomorrow, time(), tzinfo=UTC))
-    assert f"Strava is busy; try again after {resume:%H:%M}." in page
+    after = datetime.now(UTC)
+
+    # The fake reports the 15-minute limit used up: calls resume at the next quarter-hour
+    # (either side of one the test may have crossed).
+    def next_quarter(moment):
+        start = moment.replace(minute=moment.minute // 15 * 15, second=0, microsecond=0)
+        return timezone.localtime(start + timedelta(minutes=15))
+
+    assert any(f"Strava is busy; try again after {next_quarter(moment):%H:%M}." in page
+               for moment in (before, after))
     assert not StravaConnection.objects.exists()
 
 
@@ -380,3 +390,5 @@ def test_staff_cannot_sign_in_with_strava(client, fake_strava, runner):
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
     assert "_auth_user_id" not in client.session
+    runner.strava.refresh_from_db()
+    assert fake_strava.refresh_token_is_valid(runner.strava.refresh_token)

@@ -7,8 +7,9 @@ import logging
 import pytest
 from django.test import Client
 
+from strava import services as strava
 from strava.models import StravaConnection
-from tests.conftest import connect_strava
+from tests.conftest import connect_strava, make_user
 from tests.strava.test_connect import CONNECT, connect_through_strava, strava_answer
 
 CANNOT_CONNECT = "Join run cannot connect more Strava accounts right now."
@@ -53,6 +54,34 @@ def test_an_app_strava_will_not_connect_more_athletes_to_says_so_and_logs_why(
     again = runner_client.get(CONNECT, {"next": "/runs/mine/"}, follow=True)
     assert CANNOT_CONNECT in again.content.decode()
     assert all("/oauth/authorize" not in url for url, _status in again.redirect_chain)
+
+
+def test_at_the_apps_capacity_connect_says_so_instead_of_sending_runners_to_strava(
+        settings, runner_client, runner, fake_strava, caplog):
+    # Strava refuses the next new athlete on its own consent page ("Limit of connected
+    # athletes exceeded"): the runner would never come back to be told why.
+    settings.STRAVA_ATHLETE_CAPACITY = fake_strava.capacity = 2
+    ana, _ = connect_strava(make_user("ana@example.com", "Ana"), fake_strava)
+    connect_strava(make_user("bor@example.com", "Bor"), fake_strava)
+
+    with caplog.at_level(logging.ERROR, logger="strava.services"):
+        response = runner_client.get(CONNECT, {"next": "/runs/mine/"}, follow=True)
+        runner_client.get(CONNECT, {"next": "/runs/mine/"})
+
+    assert CANNOT_CONNECT in response.content.decode()
+    assert all("/oauth/authorize" not in url for url, _status in response.redirect_chain)
+    logged = [record.getMessage() for record in caplog.records]
+    assert len(logged) == 1  # once an hour, however many runners try
+    assert "connected 2 athletes, its capacity (STRAVA_ATHLETE_CAPACITY=2)" in logged[0]
+    assert "Apply for more" in logged[0] and "@" not in logged[0]
+    # Those already connected go on: signing in with Strava, and connecting again.
+    assert "/oauth/authorize" in Client().get(CONNECT)["Location"]
+    ana_client = Client()
+    ana_client.force_login(ana.user)
+    assert "/oauth/authorize" in ana_client.get(CONNECT, {"force": "1"})["Location"]
+
+    strava.disconnect(ana)  # one leaves: there is room again
+    assert "/oauth/authorize" in runner_client.get(CONNECT)["Location"]
 
 
 def test_connecting_a_different_athlete_revokes_the_old_one_at_strava(

@@ -517,3 +517,12 @@ def test_an_app_strava_switched_off_keeps_every_runners_connection(runner, fake_
 
     assert error.code == StravaError.APP_REFUSED
     assert StravaConnection.objects.get(pk=connection.pk).is_connected
+
+
+def test_an_athlete_capacity_under_one_is_an_error(settings):
+    settings.TOKEN_KEYS = []
+    settings.STRAVA_ATHLETE_CAPACITY = 0
+
+    errors = check_strava_settings()
+
+    assert [(error.level, error.id) for error in errors] == [(checks.ERROR, "strava.E004")]
