@@ -193,10 +193,10 @@ CAUSES = {
 def _cause(status, faults, message):
     codes = {fault.split("/")[-1].lower() for fault in faults if fault.startswith("Application")}
     # Strava's own page says "Limit of connected athletes exceeded"; its API's wording is
-    # not documented, so any limit Strava names on a 403 is taken as the capacity.
+    # not documented, so a limit named in the app's fault, or on athletes, is the capacity.
+    message = message.lower()
     if status == 403 and (any("limit" in code for code in codes)
-                          or "connected athletes" in message.lower()
-                          or "limit" in message.lower()):
+                          or ("limit" in message and "athlete" in message)):
         return StravaError.CAPACITY
     if status == 403 and "inactive" in codes:
         return StravaError.INACTIVE

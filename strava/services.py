@@ -142,13 +142,21 @@ def save_connection(user, tokens, scope, *, now=None):
 
 
 def keep_newest_tokens(connection, tokens, scope):
-    """Saves tokens Strava just issued for this connection's athlete through someone else's
-    attempt to connect it: issuing them killed the stored refresh token."""
+    """Tokens Strava just issued for this connection's athlete through an attempt join run
+    refused (someone else connecting it, a staff or switched-off account signing in):
+    issuing them killed the stored refresh token, so a connection that holds tokens keeps
+    the new ones. One whose access has ended (or is gone meanwhile) keeps none, and
+    Strava is told to end the access the new ones grant."""
     with transaction.atomic():
-        locked = StravaConnection.objects.select_for_update().get(pk=connection.pk)
-        locked.scope = scope
-        _copy_tokens(tokens, locked)
-        locked.save(update_fields=["access_token", "refresh_token", "expires_at", "scope"])
+        locked = StravaConnection.objects.select_for_update().filter(
+            pk=connection.pk, athlete_id=tokens["athlete_id"],
+            refresh_token__isnull=False).first()
+        if locked is not None:
+            locked.scope = scope
+            _copy_tokens(tokens, locked)
+            locked.save(update_fields=["access_token", "refresh_token", "expires_at", "scope"])
+            return
+    _revoke_quietly(tokens["refresh_token"])
 
 
 def access_token(connection, *, now=None, stale=None):

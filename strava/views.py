@@ -157,7 +157,8 @@ def _cannot_connect_now(user):
     lately or join run has connected as many as the app may. "Sign in with Strava" always
     goes on (Strava's capacity refuses only new athletes, and an account that signs in
     only with Strava must never be locked out by someone else's refusal)."""
-    if not user.is_authenticated or StravaConnection.objects.filter(user=user).exists():
+    # A connection whose access ended (its tokens gone) is new to Strava again.
+    if not user.is_authenticated or services.connection_of(user) is not None:
         return False
     return bool(cache.get(CANNOT_CONNECT_KEY)) or services.at_capacity()
 
@@ -180,9 +181,8 @@ def _connect_account(request, tokens, scope, back_to):
     taken = StravaConnection.objects.filter(athlete_id=tokens["athlete_id"]).exclude(
         user=request.user).first()
     if taken:
-        if taken.is_connected:
-            # Refused, but the exchange rotated the owner's refresh token: keep it working.
-            services.keep_newest_tokens(taken, tokens, scope)
+        # Refused, but the exchange made Strava issue new tokens for the owner's athlete.
+        services.keep_newest_tokens(taken, tokens, scope)
         messages.error(request, ATHLETE_TAKEN)
         return redirect(back_to)
     try:
@@ -200,8 +200,8 @@ def _sign_in(request, tokens, scope, back_to):
         "user").first()
     if connection is not None:
         user = connection.user
-        if connection.is_connected and (not user.is_active or user.is_staff):
-            # Refused below, but the exchange rotated the refresh token: keep it working.
+        if not user.is_active or user.is_staff:
+            # Refused below, but the exchange made Strava issue new tokens.
             services.keep_newest_tokens(connection, tokens, scope)
         if not user.is_active:
             messages.error(request, _("This account is switched off. Write to us if you think "

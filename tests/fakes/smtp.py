@@ -12,9 +12,8 @@
 ``FakeSMTP()`` without ``with`` is a server that is down until ``start()``. Every message
 accepted is parsed (``email.message.EmailMessage``) into ``messages``. ``delay`` holds
 each message that long before accepting it, as a slow server would, and ``holding = True``
-holds them until it is False again; ``data_started`` is set whenever a client is waiting
-for that answer. ``silent_server()`` accepts connections
-and never says a word, as a hung server does.
+holds them until it is False again (``held`` is set meanwhile). ``silent_server()``
+accepts connections and never says a word, as a hung server does.
 """
 
 import asyncio
@@ -48,10 +47,10 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.fake.data_started.set()
         if self.fake.delay:
             await asyncio.sleep(self.fake.delay)
         while self.fake.holding:
+            self.fake.held.set()
             await asyncio.sleep(0.01)
         message = email.message_from_bytes(envelope.original_content or envelope.content,
                                            policy=email.policy.default)
@@ -72,7 +71,7 @@ class FakeSMTP:
         self.answers = {}  # lower-case address -> RCPT reply, e.g. "550 5.1.1 No such user"
         self.delay = 0.0
         self.holding = False  # while True, every message waits for its answer
-        self.data_started = threading.Event()
+        self.held = threading.Event()  # set while a message is held
         self.received = threading.Condition()
         self._controller = None
 

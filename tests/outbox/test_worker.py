@@ -185,9 +185,9 @@ def test_a_worker_killed_mid_batch_leaves_nobody_out(site):
         with db_worker(site["env"], log) as worker:
             assert smtp.wait_for(20, to=runners) >= 20
             # Killed while the server holds a message: that email is in flight.
+            smtp.held.clear()
             smtp.holding = True
-            smtp.data_started.clear()
-            assert smtp.data_started.wait(10)
+            assert smtp.held.wait(10)
             worker.send_signal(signal.SIGKILL)
             worker.wait()
             smtp.holding = False

@@ -532,6 +532,7 @@ def test_a_pause_one_worker_reaches_stops_the_others(settings, tmp_path, fake_st
     ([], "Limit of connected athletes exceeded", StravaError.CAPACITY),
     (["Application/Status/Inactive"], "Forbidden", StravaError.INACTIVE),
     (["Application/client_id/invalid"], "Forbidden", None),
+    ([], "Daily limit reached", None),  # a limit, but not on athletes
 ])
 def test_a_refusal_of_the_app_names_its_cause(faults, message, cause, caplog):
     """Strava's API does not document how it words a capacity refusal (its consent page

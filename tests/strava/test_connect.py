@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from runs.models import Participation
+from strava import services as strava
 from strava.models import StravaConnection
 from tests.conftest import connect_strava
 from tests.runs.conftest import make_run
@@ -278,6 +279,26 @@ def test_strava_sign_in_lasts_until_the_browser_closes(client, fake_strava):
     assert cookie.value
     assert cookie["max-age"] == ""
     assert cookie["expires"] == ""
+
+
+def test_a_refused_sign_in_of_an_athlete_whose_access_ended_lets_the_new_tokens_go(
+        client, fake_strava):
+    # An account that signs in only with Strava keeps its row, without tokens, once
+    # Strava refused them; then it was switched off.
+    maja = User.objects.create_user(None, None, display_name="Maja")
+    connection, athlete_id = connect_strava(maja, fake_strava)
+    strava.forget(connection)
+    maja.is_active = False
+    maja.save()
+    fake_strava.signed_in_athlete = athlete_id
+
+    response = connect_through_strava(client)
+
+    assert response["Location"] == "/accounts/login/"
+    connection.refresh_from_db()
+    assert not connection.is_connected  # nothing kept for a sign-in that was refused
+    (revoked,) = fake_strava.requests_to("/oauth/revoke")  # and Strava told to let go
+    assert not fake_strava.refresh_token_is_valid(revoked.form["token"])
 
 
 def test_strava_sign_in_for_a_switched_off_account_is_refused(client, runner, fake_strava):

@@ -7,6 +7,7 @@ import logging
 import pytest
 from django.test import Client
 
+from accounts.models import User
 from strava import services as strava
 from strava.models import StravaConnection
 from tests.conftest import connect_strava, make_user
@@ -79,6 +80,15 @@ def test_at_the_apps_capacity_connect_says_so_instead_of_sending_runners_to_stra
     ana_client = Client()
     ana_client.force_login(ana.user)
     assert "/oauth/authorize" in ana_client.get(CONNECT, {"force": "1"})["Location"]
+
+    # An account that signs in only with Strava, whose access ended (its row kept without
+    # tokens), is new to Strava again.
+    maja = User.objects.create_user(None, None, display_name="Maja")
+    strava.forget(connect_strava(maja, fake_strava)[0])
+    assert StravaConnection.objects.filter(user=maja).exists()
+    maja_client = Client()
+    maja_client.force_login(maja)
+    assert CANNOT_CONNECT in maja_client.get(CONNECT, follow=True).content.decode()
 
     strava.disconnect(ana)  # one leaves: there is room again
     assert "/oauth/authorize" in runner_client.get(CONNECT)["Location"]
