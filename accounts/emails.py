@@ -76,6 +76,17 @@ def send_passkey_added(user, passkey):
     })
 
 
+def send_passkey_removed(user, name):
+    """To the owner, when a passkey is removed on My account: someone signed in as them
+    could remove the owner's own way in, and the owner should hear of it."""
+    mail.send("passkey_removed", [user], {
+        "name": user.display_name,
+        "passkey": name,
+        "account_url": mail.site_url(reverse("accounts:profile") + "#passkeys"),
+        "reset_url": mail.site_url(reverse("accounts:password_reset")),
+    })
+
+
 def send_second_factor_off(user, *, reset=False):
     """To the owner, when two-step sign-in was turned off on My account, or (``reset``) a
     superuser removed their factors: a password alone opens the account again."""

@@ -196,6 +196,7 @@ def remove(request, passkey_id):
         return second_factor.to_second_step("")
     name = passkey.name
     passkeys.remove(passkey)
+    emails.send_passkey_removed(request.user, name)
     messages.success(request, _("Passkey “%(name)s” removed. It no longer signs you in.")
                      % {"name": name})
     return redirect(_on_account())

@@ -365,6 +365,18 @@ def test_the_owner_is_emailed_when_a_passkey_is_added(ana, mailoutbox):
     assert "/accounts/password-reset/" in email.body and "#passkeys" in email.body
 
 
+def test_the_owner_is_emailed_when_a_passkey_is_removed(signed_in, ana, mailoutbox):
+    passkey = passkey_of(ana, "Chrome on Android")
+
+    signed_in.post(f"/accounts/passkeys/{passkey.pk}/remove/")
+
+    (email,) = mailoutbox
+    assert email.to == ["ana@example.com"]
+    assert email.subject == "A passkey was removed from your join run account"
+    assert '("Chrome on Android") was removed' in email.body
+    assert "/accounts/password-reset/" in email.body and "#passkeys" in email.body
+
+
 @pytest.mark.parametrize("refusal", [
     IntegrityError("UNIQUE constraint failed: credential_id_sha256"),  # a second account
     DataError("integer out of range"),  # a use counter past 2**31 on PostgreSQL
