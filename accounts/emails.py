@@ -76,6 +76,17 @@ def send_passkey_added(user, passkey):
     })
 
 
+def send_mailbox_code(user, code, minutes):
+    """The code a member of staff types before setting up their first second factor
+    (accounts/mailbox_proof.py)."""
+    mail.send("mailbox_code", [user], {
+        "name": user.display_name,
+        "code": code,
+        "minutes": minutes,
+        "reset_url": mail.site_url(reverse("accounts:password_reset")),
+    })
+
+
 def send_passkey_removed(user, name):
     """To the owner, when a passkey is removed on My account: someone signed in as them
     could remove the owner's own way in, and the owner should hear of it."""

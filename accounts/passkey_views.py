@@ -29,7 +29,7 @@ from webauthn.helpers import bytes_to_base64url
 
 from joinrun.text import one_line
 
-from . import emails, passkeys, second_factor
+from . import emails, mailbox_proof, passkeys, second_factor
 from . import views as account_views
 from .models import Session
 
@@ -37,6 +37,11 @@ from .models import Session
 class TooMany(exceptions.OTPWebAuthnApiError):
     status_code = 400
     default_code = "too_many_passkeys"
+
+
+class MailboxFirst(exceptions.OTPWebAuthnApiError):
+    status_code = 403
+    default_code = "mailbox_first"
 
 
 class NoCsrfCookie(exceptions.OTPWebAuthnApiError):
@@ -62,6 +67,7 @@ SAID = {
     "not_authenticated": gettext_lazy("Please sign in first."),
     "user_not_verified": gettext_lazy("Give your second step (a code from your app or a "
                                       "passkey) first, then add the passkey."),
+    "mailbox_first": gettext_lazy("First enter the code we email you, on the setup page."),
     "too_many_passkeys": gettext_lazy("You have as many passkeys as an account can have. "
                                       "Remove one you no longer use first."),
 }
@@ -89,6 +95,8 @@ class InOurWords:
 
 class BeginRegistration(InOurWords, views.BeginCredentialRegistrationView):
     def check_can_register(self):
+        if mailbox_proof.needed(self.request):
+            raise MailboxFirst()  # a member of staff's first factor (accounts/mailbox_proof.py)
         if not passkeys.may_add_more(self.request.user):
             raise TooMany()
 

@@ -60,13 +60,13 @@ def is_verified(request):
     return bool(check and check())
 
 
-def _with_next(url_name, back_to):
+def with_next(url_name, back_to):
     url = reverse(url_name)
     return f"{url}?{urlencode({'next': back_to})}" if back_to else url
 
 
 def to_second_step(back_to):
-    return redirect(_with_next("accounts:two_factor", back_to))
+    return redirect(with_next("accounts:two_factor", back_to))
 
 
 def after_password(request, user, back_to):
@@ -74,9 +74,9 @@ def after_password(request, user, back_to):
     a second factor, the setup page for staff without one, else None (as before)."""
     if has_second_factor(user):
         request.session[PENDING] = True
-        return redirect(_with_next("accounts:two_factor", back_to))
+        return redirect(with_next("accounts:two_factor", back_to))
     if user.is_staff:
-        return redirect(_with_next("accounts:two_factor_setup", back_to))
+        return redirect(with_next("accounts:two_factor_setup", back_to))
     return None
 
 
@@ -85,8 +85,8 @@ def unverified_staff_redirect(request, back_to):
     if not request.user.is_staff or is_verified(request):
         return None
     if has_second_factor(request.user):
-        return redirect(_with_next("accounts:two_factor", back_to))
-    return redirect(_with_next("accounts:two_factor_setup", back_to))
+        return redirect(with_next("accounts:two_factor", back_to))
+    return redirect(with_next("accounts:two_factor_setup", back_to))
 
 
 def admin_has_permission(request):
@@ -121,7 +121,7 @@ class SecondStepMiddleware:
                 session.pop(PENDING, None)
             elif request.path not in {reverse(name) for name in self.ALLOWED}:
                 back_to = request.get_full_path() if request.method == "GET" else ""
-                return redirect(_with_next("accounts:two_factor", back_to))
+                return redirect(with_next("accounts:two_factor", back_to))
         return self.get_response(request)
 
 

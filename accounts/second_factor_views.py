@@ -1,5 +1,7 @@
 """The pages of two-step sign-in: give a code, set up an app, turn it off, new recovery codes."""
 
+from datetime import UTC, datetime
+
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -14,12 +16,15 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from joinrun.views import next_url, render_form, too_many
 
-from . import emails, passkeys, second_factor, throttle
+from . import emails, mailbox_proof, passkeys, second_factor, throttle
 
 CODES_PAUSED = _("Wrong codes were entered too often, so this step is paused.")
 WRONG_CODE = _("That code is not right. Check the app's current code and try again.")
 NEITHER = _("That is neither a current code nor your password.")
 NOT_A_CODE = _("That is not a current code from your app or one of your recovery codes.")
+NOT_THE_EMAILED_CODE = _("That is not the code we emailed, or it no longer works. Check the "
+                         "latest email, or ask for a new code.")
+CODES_SENT_OFTEN = _("We have emailed as many codes as an hour allows.")
 # Stored in the staff pages' history of the account, like the reset command's entry.
 TURNED_OFF_MESSAGE = "Second factor turned off by the account itself on My account"
 
@@ -37,6 +42,13 @@ class SetupForm(CodeForm):
     code = forms.CharField(
         label=_("Code"), max_length=32,
         help_text=_("The 6 digits the app shows for join run, to check it is set up."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class MailboxCodeForm(forms.Form):
+    mailbox_code = forms.CharField(
+        label=_("Code from the email"), max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
@@ -135,6 +147,8 @@ def setup(request):
     if second_factor.has_app(user):
         messages.info(request, _("Two-step sign-in is already on."))
         return redirect("accounts:profile")
+    if mailbox_proof.needed(request):
+        return _prove_mailbox(request)
     form = SetupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         # Only the key this session showed: not one another session made (or planted).
@@ -154,6 +168,34 @@ def setup(request):
     return render_form(request, "accounts/two_factor_setup.html", form,
                        qr_svg=second_factor.qr_svg(device), key=second_factor.key_text(device),
                        next=next_url(request))
+
+
+def _prove_mailbox(request):
+    """Before a member of staff's first factor: the code emailed to the account's address
+    (accounts/mailbox_proof.py). A POST with "send" emails one; one with the code proves
+    the mailbox for this session, and the setup page follows."""
+    form = MailboxCodeForm(request.POST if request.method == "POST" else None)
+    back_here = second_factor.with_next("accounts:two_factor_setup", next_url(request))
+    if request.method == "POST" and "send" in request.POST:
+        full = mailbox_proof.send(request)
+        if full:
+            return too_many(request, "accounts/too_many.html",
+                            datetime.fromtimestamp(full.resets_at, tz=UTC),
+                            message=CODES_SENT_OFTEN)
+        messages.success(request, _("We emailed a code to %(email)s.")
+                         % {"email": request.user.email})
+        return redirect(back_here)
+    if request.method == "POST":
+        paused = _paused(request)
+        if paused:
+            return paused
+        if form.is_valid():
+            if mailbox_proof.check(request, form.cleaned_data["mailbox_code"]):
+                return redirect(back_here)
+            throttle.record_failed_password_check(request.user)
+            form.add_error("mailbox_code", NOT_THE_EMAILED_CODE)
+    return render_form(request, "accounts/two_factor_mailbox.html", form,
+                       sent=mailbox_proof.sent(request), next=next_url(request))
 
 
 def _show_codes(request, codes):

@@ -30,7 +30,7 @@ from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from accounts import second_factor, tokens
+from accounts import mailbox_proof, second_factor, tokens
 from accounts import unsubscribe as account_unsubscribe
 from accounts.models import User
 from clubs import services as club_services
@@ -483,7 +483,14 @@ def two_step_pages(pages):
     staff = User.objects.create_superuser("sara@example.com", PASSWORD, display_name="Sara")
     sara = signed_in(staff)
     TOTPDevice.objects.filter(user=staff).delete()  # force_login's stand-in app: none here
-    pages.check(sara, "/accounts/two-factor/setup/", "staff setup, app or passkey")
+    setup = "/accounts/two-factor/setup/"
+    pages.check(sara, setup, "staff setup, the emailed code first")
+    pages.check(sara, setup, "staff setup, a wrong emailed code", post=True, status=400,
+                data={"mailbox_code": "1"})
+    session = sara.session
+    session[mailbox_proof.PROVEN_KEY] = staff.pk
+    session.save()
+    pages.check(sara, setup, "staff setup, app or passkey")
     WebAuthnCredential.objects.create(user=staff, name="Sara's key", confirmed=True,
                                       credential_id=b"sara", public_key=b"public")
     waiting = signed_in(staff)

@@ -5,10 +5,12 @@ sign-in), and the codes come from django-otp's own TOTP, as an authenticator app
 
 import getpass
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
@@ -29,8 +31,25 @@ def log_in(client, email, next_page="/admin/"):
     return client.post(LOGIN, {"email": email, "password": PASSWORD, "next": next_page})
 
 
+MAILBOX_SUBJECT = "Your code to set up two-step sign-in on join run"
+
+
+def emailed_code():
+    email = [m for m in mail.outbox if m.subject == MAILBOX_SUBJECT][-1]
+    return re.search(r"^ +(\d{8})$", email.body, re.M)[1]
+
+
+def prove_mailbox(client):
+    """A member of staff's first factor waits for the code emailed to the account."""
+    if "Email me a code" not in client.get(SETUP).content.decode():
+        return
+    assert client.post(SETUP, {"send": "1"}).status_code == 302
+    assert client.post(SETUP, {"mailbox_code": emailed_code()}).status_code == 302
+
+
 def set_up(client):
     """Goes through setup as the signed-in account; returns its app and recovery codes."""
+    prove_mailbox(client)
     page = client.get(SETUP).content.decode()
     assert "<svg" in page
     key = re.search(r'id="totp-key">([A-Z2-7 ]+)<', page)[1]
@@ -75,6 +94,7 @@ def test_staff_without_a_second_factor_are_sent_to_set_one_up(client, staff):
 
 def test_staff_set_up_an_app_then_open_the_admin(client, staff):
     log_in(client, staff.email)
+    prove_mailbox(client)
     page = client.get(f"{SETUP}?next=/admin/").content.decode()
     assert "Scan this QR code" in page
     assert re.search(r'id="totp-key">([A-Z2-7]{4} ){7}[A-Z2-7]{4}<', page)  # 32 in fours
@@ -99,6 +119,7 @@ def test_no_staff_page_shows_someones_key_or_recovery_codes(staff_with_app, staf
 
 def test_showing_setup_changes_nothing_that_counts(client, staff):
     log_in(client, staff.email)
+    prove_mailbox(client)
     first = client.get(SETUP).content.decode()
     again = client.get(SETUP).content.decode()
     key = re.compile(r'id="totp-key">([A-Z2-7 ]+)<')
@@ -107,6 +128,84 @@ def test_showing_setup_changes_nothing_that_counts(client, staff):
     assert not TOTPDevice.objects.filter(confirmed=True).exists()
     assert not StaticDevice.objects.exists()
     assert client.get("/admin/").status_code == 302
+
+
+# A stolen password cannot set up the thief's own factor: the mailbox comes first
+
+
+def test_a_password_alone_sets_up_no_factor_for_staff(client, staff):
+    log_in(client, staff.email)
+
+    page = client.get(SETUP).content.decode()
+    assert "we send a code to staff@example.com" in page and "totp-key" not in page
+    assert client.post(SETUP, {"code": "123456"}).status_code == 400  # no key to confirm
+    refused = client.post("/accounts/passkeys/add/begin/")
+    assert refused.status_code == 403 and refused.json()["code"] == "mailbox_first"
+    assert not TOTPDevice.objects.exists()
+    assert client.get("/admin/", follow=True).redirect_chain[-1][0].startswith(SETUP)
+
+
+def test_the_emailed_code_opens_setup_in_the_session_that_asked(client, staff):
+    log_in(client, staff.email)
+    response = client.post(SETUP, {"send": "1", "next": "/admin/"})
+    assert response["Location"] == f"{SETUP}?next=%2Fadmin%2F"
+    (email,) = mail.outbox
+    assert email.to == ["staff@example.com"] and email.subject == MAILBOX_SUBJECT
+    assert "15 minutes" in email.body and "/accounts/password-reset/" in email.body
+    code = emailed_code()
+    other = Client()  # the same password in another browser: this session's code only
+    log_in(other, staff.email)
+    assert other.post(SETUP, {"mailbox_code": code}).status_code == 400
+
+    response = client.post(SETUP, {"mailbox_code": f" {code[:4]} {code[4:]} ",
+                                   "next": "/admin/"})
+
+    assert response["Location"] == f"{SETUP}?next=%2Fadmin%2F"
+    assert "Scan this QR code" in client.get(response["Location"]).content.decode()
+    assert "Scan this QR code" not in other.get(SETUP).content.decode()
+
+
+def test_a_wrong_emailed_code_is_refused_and_five_use_it_up(client, staff):
+    log_in(client, staff.email)
+    client.post(SETUP, {"send": "1"})
+    code = emailed_code()
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    for _ in range(4):
+        response = client.post(SETUP, {"mailbox_code": wrong})
+        assert response.status_code == 400
+        assert "That is not the code we emailed" in response.content.decode()
+    client.post(SETUP, {"mailbox_code": wrong})  # the fifth: the code is used up
+    assert client.post(SETUP, {"mailbox_code": code}).status_code == 400
+    for nonsense in ("", "x" * 500, "\x00"):
+        assert client.post(SETUP, {"mailbox_code": nonsense}).status_code == 400
+
+    client.post(SETUP, {"send": "1"})  # a new one works
+    assert client.post(SETUP, {"mailbox_code": emailed_code()}).status_code == 302
+
+
+def test_an_emailed_code_works_for_15_minutes(client, staff, monkeypatch):
+    log_in(client, staff.email)
+    client.post(SETUP, {"send": "1"})
+    later = time.time() + 15 * 60 + 1
+    monkeypatch.setattr("accounts.mailbox_proof.time.time", lambda: later)
+    assert client.post(SETUP, {"mailbox_code": emailed_code()}).status_code == 400
+
+
+def test_codes_are_emailed_five_times_an_hour_at_most(client, staff):
+    log_in(client, staff.email)
+    for _ in range(5):
+        assert client.post(SETUP, {"send": "1"}).status_code == 302
+    response = client.post(SETUP, {"send": "1"})
+    assert response.status_code == 429
+    assert "We have emailed as many codes as an hour allows." in response.content.decode()
+    assert len(mail.outbox) == 5
+
+
+def test_a_runner_sets_up_an_app_without_the_emailed_code(db):
+    make_user("rok@example.com", "Rok")
+    client = Client()
+    log_in(client, "rok@example.com", next_page="/accounts/profile/")
+    assert "Scan this QR code" in client.get(SETUP).content.decode()
 
 
 def test_a_new_session_needs_the_code_again(staff_with_app, staff):
@@ -386,12 +485,15 @@ def test_staff_turn_it_off_with_a_code_not_the_password(staff_with_app, staff):
 
 
 def test_a_key_shown_to_another_session_cannot_be_confirmed(staff):
+    # (Someone who had the password and, once, the mailbox too.)
     thief = Client()
     log_in(thief, staff.email)
+    prove_mailbox(thief)
     thief.get(SETUP)
     planted = TOTPDevice.objects.get(user=staff, confirmed=False)
     owner = Client()
     log_in(owner, staff.email)
+    prove_mailbox(owner)
 
     # A code for the planted key, posted by a session that was never shown it.
     response = owner.post(SETUP, {"code": code_for(planted)})

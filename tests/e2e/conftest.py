@@ -26,6 +26,20 @@ PHONE = {"width": 390, "height": 844}
 expect.set_options(timeout=10_000)
 
 
+def give_the_emailed_code(page):
+    """A member of staff's first factor waits for the code emailed to the account
+    (accounts/mailbox_proof.py): asked for, read from the email, typed."""
+    import re
+
+    from django.core import mail
+
+    page.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_label("Code from the email")).to_be_visible()
+    (email,) = [m for m in mail.outbox if "set up two-step sign-in" in m.subject]
+    page.get_by_label("Code from the email").fill(re.search(r"^ +(\d{8})$", email.body, re.M)[1])
+    page.get_by_role("button", name="Continue").click()
+
+
 def open_menu(page):
     """Opens the header's "Menu": on a phone, Clubs, My account and Log out wait there."""
     menu = page.get_by_role("navigation", name="Main").locator("details")

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from tests.conftest import PASSWORD, make_user
 from tests.e2e.axe import axe_context
-from tests.e2e.conftest import open_menu, sign_in_by_cookie
+from tests.e2e.conftest import give_the_emailed_code, open_menu, sign_in_by_cookie
 from tests.e2e.test_account_journeys import log_in
 from tests.e2e.test_layout_proof import problems_on
 
@@ -117,6 +117,7 @@ def test_staff_with_a_passkey_give_it_after_the_password_to_reach_the_staff_page
     page.get_by_role("button", name="Log in").click()
     # First visit: no factor yet. A passkey instead of an app.
     expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    give_the_emailed_code(page)
     add_passkey(page, "Site administration")
 
     page.goto("/accounts/profile/")

@@ -1,6 +1,6 @@
-"""A member of staff's first visit to the staff pages sets up an authenticator app; the
-next sign-in needs its code. The test reads the key from the page, as a person types it
-into an app, and computes the codes with django-otp's own TOTP."""
+"""A member of staff's first visit to the staff pages sets up an authenticator app (after a
+code emailed to them); the next sign-in needs its code. The test reads the key from the
+page, as a person types it into an app, and computes the codes with django-otp's own TOTP."""
 
 from base64 import b32decode
 
@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.conftest import PASSWORD, code_for
+from tests.e2e.conftest import give_the_emailed_code
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +28,7 @@ def test_staff_set_up_an_app_on_their_first_visit_and_need_it_from_then_on(page)
     log_in_at_the_admin(page)
 
     expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    give_the_emailed_code(page)
     expect(page.locator("svg.qr-code")).to_be_visible()
     key = page.locator("#totp-key").inner_text()
     secret = key.replace(" ", "")
