@@ -94,7 +94,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         self.email = normalize_email(self.email)
+        fields = kwargs.get("update_fields")
+        becomes_staff = (self.is_staff and self.pk is not None
+                         and (fields is None or "is_staff" in fields)
+                         and User.objects.filter(pk=self.pk, is_staff=False).exists())
         super().save(*args, **kwargs)
+        if becomes_staff:
+            from . import second_factor
+
+            second_factor.start_again_as_staff(self)
 
 
 class Session(AbstractBaseSession):

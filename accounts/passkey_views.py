@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -203,8 +203,9 @@ def remove(request, passkey_id):
     if request.user.is_staff and not second_factor.is_verified(request):
         return second_factor.to_second_step("")
     name = passkey.name
-    passkeys.remove(passkey)
-    emails.send_passkey_removed(request.user, name)
+    with transaction.atomic():
+        passkeys.remove(passkey)
+        emails.send_passkey_removed(request.user, name)
     messages.success(request, _("Passkey “%(name)s” removed. It no longer signs you in.")
                      % {"name": name})
     return redirect(_on_account())

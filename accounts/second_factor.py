@@ -103,26 +103,43 @@ def mark_verified(request, device):
 
 
 class SecondStepMiddleware:
-    """A session waiting for its second step reaches only the code page and logging out.
+    """A session waiting for its second step reaches only the code page and logging out;
+    a member of staff's session that has not given a factor (none set up yet, or any
+    session from before) reaches only that and setting one up. So a password alone opens
+    nothing of a staff account: not My account (where the address the setup code goes to
+    could be changed), not the data download.
 
-    After OTPMiddleware. Only sessions that a login marked are affected, so a signed-out
-    visitor (and the page cache, which serves only cookie-less requests) is not."""
+    After OTPMiddleware. Only signed-in sessions are affected, so a signed-out visitor
+    (and the page cache, which serves only cookie-less requests) is not."""
 
     ALLOWED = ("accounts:two_factor", "accounts:logout", "accounts:passkey_sign_in_begin",
                "accounts:passkey_sign_in_complete", "accounts:passkey_messages")
+    # The setup page checks the emailed code before it shows a key or takes a passkey.
+    STAFF_SETUP = ("accounts:two_factor_setup", "accounts:passkey_add_begin",
+                   "accounts:passkey_add_complete")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         session = getattr(request, "session", None)
-        if session is not None and session.get(PENDING):
+        if session is None or not session.session_key:
+            return self.get_response(request)
+        back_to = request.get_full_path() if request.method == "GET" else ""
+        if session.get(PENDING):
             if not request.user.is_authenticated or is_verified(request):
                 session.pop(PENDING, None)
-            elif request.path not in {reverse(name) for name in self.ALLOWED}:
-                back_to = request.get_full_path() if request.method == "GET" else ""
+            elif not _is_one_of(request, self.ALLOWED):
                 return redirect(with_next("accounts:two_factor", back_to))
+        user = request.user
+        if (user.is_authenticated and user.is_staff and not is_verified(request)
+                and not _is_one_of(request, self.ALLOWED + self.STAFF_SETUP)):
+            return unverified_staff_redirect(request, back_to)
         return self.get_response(request)
+
+
+def _is_one_of(request, url_names):
+    return request.path in {reverse(name) for name in url_names}
 
 
 # Setting up
@@ -208,6 +225,16 @@ def turn_off(user):
     for device in devices:
         device.delete()
     return len(devices)
+
+
+def start_again_as_staff(user):
+    """An account made staff keeps no factor it set up as a runner (someone who had only
+    its password could have added an app or a passkey then, to open the staff pages
+    later), and every session ends: its next sign-in sets one up, after the code emailed
+    to it (accounts/mailbox_proof.py)."""
+    turn_off(user)
+    passkeys.remove_all(user)
+    Session.objects.filter(user=user).delete()
 
 
 # Checking a code

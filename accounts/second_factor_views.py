@@ -24,6 +24,8 @@ NEITHER = _("That is neither a current code nor your password.")
 NOT_A_CODE = _("That is not a current code from your app or one of your recovery codes.")
 NOT_THE_EMAILED_CODE = _("That is not the code we emailed, or it no longer works. Check the "
                          "latest email, or ask for a new code.")
+NO_ADDRESS = _("This account has no email address to send the code to. Ask a superuser to add "
+               "one in the staff pages.")
 CODES_SENT_OFTEN = _("We have emailed as many codes as an hour allows.")
 # Stored in the staff pages' history of the account, like the reset command's entry.
 TURNED_OFF_MESSAGE = "Second factor turned off by the account itself on My account"
@@ -132,7 +134,7 @@ def _say_codes_left(request):
         left) % {"left": left})
 
 
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "mailbox_code")
 @login_required
 @never_cache
 def setup(request):
@@ -177,6 +179,9 @@ def _prove_mailbox(request):
     form = MailboxCodeForm(request.POST if request.method == "POST" else None)
     back_here = second_factor.with_next("accounts:two_factor_setup", next_url(request))
     if request.method == "POST" and "send" in request.POST:
+        if not request.user.email:
+            messages.error(request, NO_ADDRESS)
+            return redirect(back_here)
         full = mailbox_proof.send(request)
         if full:
             return too_many(request, "accounts/too_many.html",

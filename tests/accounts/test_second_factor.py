@@ -16,9 +16,11 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import Session, User
 from joinrun import personal_data
+from tests.accounts.test_passkeys import passkey_of
 from tests.conftest import PASSWORD, code_for, make_user
 from tests.strava.test_connect import connect_through_strava
 
@@ -143,6 +145,63 @@ def test_a_password_alone_sets_up_no_factor_for_staff(client, staff):
     assert refused.status_code == 403 and refused.json()["code"] == "mailbox_first"
     assert not TOTPDevice.objects.exists()
     assert client.get("/admin/", follow=True).redirect_chain[-1][0].startswith(SETUP)
+
+
+def test_a_password_alone_opens_nothing_else_of_a_staff_account(client, staff):
+    """Found in a review: My account was open, so someone with the password changed the
+    address (to receive the setup code themselves) or downloaded the data, whose queued
+    emails held the code."""
+    log_in(client, staff.email)
+    client.post(SETUP, {"send": "1"})
+
+    changed = client.post("/accounts/profile/", {"form": "email", "email": "thief@example.org",
+                                                 "current_password": PASSWORD})
+    assert changed.status_code == 302 and changed["Location"].startswith(SETUP)
+    staff.refresh_from_db()
+    assert staff.email == "staff@example.com"
+    assert [m.to for m in mail.outbox] == [["staff@example.com"]]  # the code, nothing else
+    for path in ("/accounts/profile/", "/accounts/export/", "/runs/", "/runs/new/"):
+        assert client.get(path)["Location"].startswith(SETUP), path
+    assert client.post(SECOND_STEP, {"code": "123456"})["Location"].startswith(SETUP)
+
+
+def test_an_account_made_staff_sets_up_a_factor_again_after_the_emailed_code(db):
+    """Someone with a runner's password could add an app or a passkey; once the account
+    is made staff, those must not open the staff pages."""
+    rok = make_user("rok@example.com", "Rok")
+    browser = Client()
+    log_in(browser, rok.email, next_page="/accounts/profile/")
+    set_up(browser)
+    passkey_of(rok)
+    assert Session.objects.filter(user=rok).exists()
+
+    rok.is_staff = True
+    rok.save()
+
+    assert not TOTPDevice.objects.filter(user=rok).exists()
+    assert not StaticDevice.objects.filter(user=rok).exists()
+    assert not WebAuthnCredential.objects.filter(user=rok).exists()
+    assert not Session.objects.filter(user=rok).exists()
+    again = Client()
+    assert log_in(again, rok.email)["Location"].startswith(SETUP)
+    assert "Email me a code" in again.get(SETUP).content.decode()
+    rok.save()  # saved again as staff: nothing more goes
+    assert Session.objects.filter(user=rok).exists()
+
+
+def test_a_staff_account_without_an_address_is_told_why_no_code_comes(client, db):
+    sven = User.objects.create_user(None, None, display_name="Sven", is_staff=True)
+    client.force_login(sven)  # a stand-in app and its step (tests/conftest.py): not here
+    TOTPDevice.objects.filter(user=sven).delete()
+    session = client.session
+    session.pop("otp_device_id", None)
+    session.save()
+
+    response = client.post(SETUP, {"send": "1"}, follow=True)
+
+    assert "This account has no email address to send the code to." in (
+        response.content.decode())
+    assert mail.outbox == []
 
 
 def test_the_emailed_code_opens_setup_in_the_session_that_asked(client, staff):
