@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -98,10 +98,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         becomes_staff = (self.is_staff and self.pk is not None
                          and (fields is None or "is_staff" in fields)
                          and User.objects.filter(pk=self.pk, is_staff=False).exists())
-        super().save(*args, **kwargs)
-        if becomes_staff:
-            from . import second_factor
+        if not becomes_staff:
+            super().save(*args, **kwargs)
+            return
+        from . import second_factor
 
+        with transaction.atomic():
+            super().save(*args, **kwargs)
             second_factor.start_again_as_staff(self)
 
 

@@ -200,7 +200,8 @@ def _prove_mailbox(request):
             throttle.record_failed_password_check(request.user)
             form.add_error("mailbox_code", NOT_THE_EMAILED_CODE)
     return render_form(request, "accounts/two_factor_mailbox.html", form,
-                       sent=mailbox_proof.sent(request), next=next_url(request))
+                       sent=mailbox_proof.sent(request), next=next_url(request),
+                       no_address=NO_ADDRESS)
 
 
 def _show_codes(request, codes):

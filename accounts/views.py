@@ -394,5 +394,7 @@ def admin_login(request, extra_context=None):
         to_second_step = second_factor.unverified_staff_redirect(request, back_to)
         if to_second_step:
             return to_second_step
+        if second_factor.admin_has_permission(request):
+            return redirect(back_to)  # in already (a bookmarked login page, say)
         raise PermissionDenied  # signed in, but not staff
     return redirect_to_login(back_to, login_url=reverse("accounts:login"))

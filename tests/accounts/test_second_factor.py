@@ -197,11 +197,39 @@ def test_a_staff_account_without_an_address_is_told_why_no_code_comes(client, db
     session.pop("otp_device_id", None)
     session.save()
 
-    response = client.post(SETUP, {"send": "1"}, follow=True)
+    page = client.get(SETUP).content.decode()
+    assert "This account has no email address to send the code to." in page
+    assert "Email me a code" not in page
+    response = client.post(SETUP, {"send": "1"}, follow=True)  # a form from before
 
     assert "This account has no email address to send the code to." in (
         response.content.decode())
     assert mail.outbox == []
+
+
+def test_a_staff_session_from_before_the_second_step_existed_gives_it_first(
+        staff_with_app, staff):
+    """A session signed in with the password but never marked for the second step (say,
+    from before it existed) opens nothing until it gives the code."""
+    app, _codes = staff_with_app
+    client = Client()
+    log_in(client, staff.email)
+    session = client.session
+    session.pop("second_step_pending")
+    session.save()
+
+    assert client.get("/accounts/profile/")["Location"].startswith(SECOND_STEP)
+    client.post(SECOND_STEP, {"code": code_for(app)})
+    assert client.get("/accounts/profile/").status_code == 200
+
+
+def test_a_bookmarked_admin_login_page_leads_into_the_admin_once_verified(client, staff):
+    log_in(client, staff.email)
+    response = client.get("/admin/login/?next=/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith(SETUP)
+    set_up(client)
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response["Location"] == "/admin/"
 
 
 def test_the_emailed_code_opens_setup_in_the_session_that_asked(client, staff):
