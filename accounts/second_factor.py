@@ -227,13 +227,19 @@ def turn_off(user):
     return len(devices)
 
 
+def remove_every_factor(user):
+    """Removes the app, the recovery codes and the passkeys of ``user``; returns how many
+    there were. For a superuser's reset (manage.py reset_second_factor) and an account
+    made staff."""
+    return turn_off(user) + passkeys.remove_all(user)
+
+
 def start_again_as_staff(user):
     """An account made staff keeps no factor it set up as a runner (someone who had only
     its password could have added an app or a passkey then, to open the staff pages
     later), and every session ends: its next sign-in sets one up, after the code emailed
     to it (accounts/mailbox_proof.py)."""
-    turn_off(user)
-    passkeys.remove_all(user)
+    remove_every_factor(user)
     Session.objects.filter(user=user).delete()
 
 

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import emails, passkeys, second_factor
+from accounts import emails, second_factor
 from accounts.models import Session, User, normalize_email
 
 AUDIT_MESSAGE = "Second factor reset by manage.py reset_second_factor"
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         if person is None:
             raise CommandError(f"No account has the email {email!r}.")
         with transaction.atomic():
-            removed = second_factor.turn_off(person) + passkeys.remove_all(person)
+            removed = second_factor.remove_every_factor(person)
             if not removed:
                 self.stdout.write(f"Nothing to remove: {email} has no second factor.")
                 return
